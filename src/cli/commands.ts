@@ -1,0 +1,13 @@
+// The explicit map of sub-commands. Each command module exports a `Command`.
+export interface Command {
+  readonly summary: string;
+  /** Returns the process exit code. Throws RunfleetError("USAGE") for bad arguments. */
+  run(args: readonly string[]): Promise<number>;
+}
+
+export const commands: Record<string, Command> = {};
+
+export function usage(): string {
+  const lines = Object.entries(commands).map(([name, c]) => `  ${name.padEnd(10)} ${c.summary}`);
+  return `Usage: runfleet <command> [options]\n\nCommands:\n${lines.join("\n")}\n`;
+}
