@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# Installs what the test control plane needs and builds kube-apiserver, kube-controller-manager and
+# kube-scheduler from the Go module proxy (wrapper module in build/). Binaries are cached per version
+# outside the work tree, so a second run, or another clone on the same machine, builds nothing.
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+
+K8S_BINARIES=(kube-apiserver kube-controller-manager kube-scheduler)
+
+install_packages() {
+  local missing=()
+  command -v openssl >/dev/null || missing+=(openssl)
+  command -v etcd >/dev/null || missing+=(etcd-server)
+  command -v etcdctl >/dev/null || missing+=(etcd-client)
+  command -v curl >/dev/null || missing+=(curl)
+  command -v go >/dev/null || missing+=(golang-go)
+  if ((${#missing[@]} > 0)); then
+    log "installing ${missing[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  fi
+  # Debian's etcd-server package starts its own etcd on :2379 at install; ours needs that port.
+  if command -v systemctl >/dev/null && systemctl is-active --quiet etcd 2>/dev/null; then
+    systemctl disable --now etcd >/dev/null 2>&1 || true
+  fi
+}
+
+binaries_present() {
+  local b
+  for b in "${K8S_BINARIES[@]}"; do
+    [[ -x "$K8S_BIN_DIR/$b" ]] || return 1
+  done
+}
+
+version_ldflags() {
+  local minor="${K8S_VERSION#v1.}"
+  minor="${minor%%.*}"
+  local date
+  date="$(date -u +%Y-%m-%dT%H:%M:%SZ)"
+  local pkg flags=""
+  for pkg in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
+    flags+=" -X $pkg.gitVersion=$K8S_VERSION -X $pkg.gitMajor=1 -X $pkg.gitMinor=$minor"
+    flags+=" -X $pkg.gitTreeState=clean -X $pkg.buildDate=$date"
+  done
+  printf '%s' "-s -w$flags"
+}
+
+build_binaries() {
+  local build_dir="$K8S_CLUSTER_DIR/build"
+  grep -q "k8s.io/kubernetes $K8S_VERSION" "$build_dir/go.mod" ||
+    die "build/go.mod does not require k8s.io/kubernetes $K8S_VERSION; update the wrapper module first"
+  local tmp="$K8S_BIN_DIR.partial.$$"
+  rm -rf "$tmp"
+  mkdir -p "$tmp"
+  log "building ${K8S_BINARIES[*]} $K8S_VERSION (first time only: several minutes)"
+  local start=$SECONDS
+  local pkgs=()
+  local b
+  for b in "${K8S_BINARIES[@]}"; do pkgs+=("k8s.io/kubernetes/cmd/$b"); done
+  (
+    cd "$build_dir"
+    CGO_ENABLED=0 GOFLAGS=-mod=mod nice -n 19 go build -trimpath -p "${RUNFLEET_BUILD_JOBS:-2}" \
+      -ldflags "$(version_ldflags)" -o "$tmp/" "${pkgs[@]}"
+  ) || {
+    rm -rf "$tmp"
+    die "go build of the control plane failed (output above)"
+  }
+  "$tmp/kube-apiserver" --version | grep -qx "Kubernetes $K8S_VERSION" ||
+    die "built kube-apiserver reports '$("$tmp/kube-apiserver" --version)', expected Kubernetes $K8S_VERSION"
+  # Publish whole or not at all: a half-built cache would be taken as complete by the next run.
+  mkdir -p "$(dirname "$K8S_BIN_DIR")"
+  rm -rf "$K8S_BIN_DIR"
+  mv "$tmp" "$K8S_BIN_DIR"
+  log "built in $((SECONDS - start))s into $K8S_BIN_DIR"
+}
+
+install_packages
+if binaries_present; then
+  log "control plane binaries $K8S_VERSION cached in $K8S_BIN_DIR"
+else
+  build_binaries
+fi
+command -v kubectl >/dev/null || die "kubectl not found on PATH; the machine is expected to provide it"
