@@ -1,0 +1,206 @@
+/**
+ * What the planner takes (a `CiConfig` and a `PlanContext`) and what it gives the coordinator (a
+ * `PipelinePlan`): every job instance in the pipeline with everything needed to queue it — resolved
+ * names, the DAG edges, scripts, variables, artifacts, cache — so nothing downstream reads the config.
+ */
+import type {
+  AllowFailure,
+  ArtifactsConfig,
+  CacheConfig,
+  CiConfig,
+  EnvironmentConfig,
+  ImageConfig,
+  ServiceConfig,
+  TriggerForward,
+  TriggerInclude,
+} from "../config/types.js";
+import type { SourceLocation } from "../errors/index.js";
+
+export type PipelineSource =
+  | "push"
+  | "web"
+  | "merge_request_event"
+  | "schedule"
+  | "trigger"
+  | "api"
+  | "parent_pipeline";
+
+export const PIPELINE_SOURCES: readonly PipelineSource[] = [
+  "push",
+  "web",
+  "merge_request_event",
+  "schedule",
+  "trigger",
+  "api",
+  "parent_pipeline",
+];
+
+export interface MergeRequestContext {
+  readonly iid: number;
+  readonly sourceBranch: string;
+  readonly targetBranch: string;
+  readonly title?: string;
+  readonly labels?: readonly string[];
+  /** Merge-request diff base; rules:changes compares against it. */
+  readonly diffBaseSha?: string;
+}
+
+/** Everything about the pipeline's trigger the planner needs. The planner does no I/O: files come in here. */
+export interface PlanContext {
+  /** Branch or tag name, without `refs/heads/`. */
+  readonly ref: string;
+  readonly refType: "branch" | "tag";
+  readonly sha: string;
+  /** `0000000000000000000000000000000000000000` when unknown, as GitLab sends it. */
+  readonly beforeSha: string;
+  readonly source: PipelineSource;
+  readonly defaultBranch: string;
+  /**
+   * Files changed by the push (or against `compare_to`); undefined when unknown — then
+   * `rules:changes` is true, as GitLab does for pipelines without a push diff (tags, schedules, web).
+   */
+  readonly changedFiles?: readonly string[];
+  /** Files changed against another ref, for `rules:changes:compare_to`, keyed by that ref. */
+  readonly changedFilesByRef?: Readonly<Record<string, readonly string[]>>;
+  /** Every file of the repository at `sha` (relative, `/`-separated), for `rules:exists`. */
+  readonly repositoryFiles: readonly string[];
+  /** Pipeline variables (`--var`, trigger/API variables); they win over YAML variables. */
+  readonly variables: Readonly<Record<string, string>>;
+  /** `group/project`. */
+  readonly projectPath: string;
+  readonly projectName?: string;
+  readonly commitMessage?: string;
+  readonly commitAuthor?: string;
+  readonly mergeRequest?: MergeRequestContext;
+}
+
+/** A `needs:` edge after parallel/matrix expansion: one entry per needed job instance. */
+export interface PlannedNeed {
+  /** Instance name, e.g. `build 2/3` or `build: [aws, eu]`. */
+  readonly name: string;
+  readonly artifacts: boolean;
+  readonly optional: boolean;
+}
+
+/** `needs: { pipeline: $PARENT_PIPELINE_ID, job }`: artifacts of a parent pipeline's job. */
+export interface PlannedPipelineNeed {
+  readonly pipeline: string;
+  readonly job: string;
+  readonly artifacts: boolean;
+}
+
+export type PlannedTrigger =
+  | {
+      readonly kind: "child";
+      readonly include: readonly TriggerInclude[];
+      readonly strategy?: "depend";
+      readonly forward: TriggerForward;
+      /** The child pipeline, planned now; undefined when its config is known only at run time. */
+      readonly child?: PlanResult;
+    }
+  | {
+      readonly kind: "project";
+      readonly project: string;
+      readonly branch?: string;
+      readonly strategy?: "depend";
+    };
+
+export interface PlannedJob {
+  /** Unique instance name: `test`, `test 1/3`, `test: [aws, eu]`. */
+  readonly name: string;
+  /** The job's name in the config (the same for every instance of a parallel job). */
+  readonly baseName: string;
+  readonly stage: string;
+  /** Index of `stage` in `PipelinePlan.stages`. */
+  readonly stageIndex: number;
+  /** Never `never`: jobs that evaluate to `never` are not in the plan. */
+  readonly when: "on_success" | "on_failure" | "always" | "manual" | "delayed";
+  /** Seconds, for `when: delayed`. */
+  readonly startIn?: number;
+  readonly allowFailure: AllowFailure;
+  /**
+   * Undefined: the job waits for every job of earlier stages (stage order). Otherwise the exact
+   * instances it waits for; `[]` starts at once.
+   */
+  readonly needs?: readonly PlannedNeed[];
+  readonly pipelineNeeds: readonly PlannedPipelineNeed[];
+  /** Instance names whose artifacts the job downloads; undefined: every earlier-stage / needed job. */
+  readonly dependencies?: readonly string[];
+  readonly image?: ImageConfig;
+  readonly services: readonly ServiceConfig[];
+  readonly tags: readonly string[];
+  /**
+   * Job-level variables in precedence order, lowest first: global YAML (as `inherit` allows),
+   * job, rules, matrix, `CI_NODE_*`. Predefined and pipeline variables are in `PipelinePlan.variables`.
+   */
+  readonly variables: Readonly<Record<string, string>>;
+  /** Names of variables written with `expand: false`: their `$` stays literal. */
+  readonly rawVariables: readonly string[];
+  readonly beforeScript: readonly string[];
+  readonly script: readonly string[];
+  readonly afterScript: readonly string[];
+  readonly artifacts?: ArtifactsConfig;
+  readonly cache: readonly CacheConfig[];
+  readonly retry: {
+    readonly max: number;
+    readonly when: readonly string[];
+    readonly exitCodes: readonly number[];
+  };
+  /** Seconds; undefined means the project/runner default. */
+  readonly timeout?: number;
+  readonly environment?: EnvironmentConfig;
+  readonly coverage?: string;
+  readonly interruptible: boolean;
+  readonly resourceGroup?: string;
+  /** 1-based index and total for `parallel`; undefined for a single job. */
+  readonly parallel?: { readonly index: number; readonly total: number };
+  /** The `parallel:matrix` values of this instance. */
+  readonly matrix?: Readonly<Record<string, string>>;
+  readonly trigger?: PlannedTrigger;
+  readonly location: SourceLocation;
+}
+
+export type PlanWarningCode =
+  | "UNSUPPORTED_TRIGGER_PROJECT"
+  | "UNSUPPORTED_TRIGGER_ARTIFACT"
+  | "UNSUPPORTED_NEEDS_PROJECT"
+  | "UNSUPPORTED_SECRETS"
+  | "UNSUPPORTED_ID_TOKENS"
+  | "UNSUPPORTED_EXISTS_PROJECT"
+  | "PRIVILEGED_SERVICE";
+
+export interface PlanWarning {
+  readonly code: PlanWarningCode;
+  readonly message: string;
+  readonly location?: SourceLocation;
+}
+
+export interface PipelinePlan {
+  /** `workflow:name` with variables expanded. */
+  readonly name?: string;
+  /** Stages that hold at least one job, in the config's order (as GitLab shows a pipeline). */
+  readonly stages: readonly string[];
+  /** In stage order, then definition order; parallel instances in index order. */
+  readonly jobs: readonly PlannedJob[];
+  /**
+   * Pipeline-wide variables: predefined `CI_*`, `workflow:rules:variables`, then pipeline variables
+   * (which win). Jobs add theirs on top.
+   */
+  readonly variables: Readonly<Record<string, string>>;
+  readonly source: PipelineSource;
+  readonly warnings: readonly PlanWarning[];
+}
+
+/** No pipeline: `workflow:rules` said `never` or none matched. */
+export interface NoPipeline {
+  readonly reason: string;
+  /** The rule that stopped it, when one did. */
+  readonly rule?: SourceLocation;
+}
+
+export type PlanResult =
+  | { readonly kind: "pipeline"; readonly plan: PipelinePlan }
+  | { readonly kind: "none"; readonly noPipeline: NoPipeline };
+
+/** Used when a child pipeline's config must be loaded by the caller ahead of planning. */
+export type { CiConfig };
