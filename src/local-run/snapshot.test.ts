@@ -81,7 +81,7 @@ describe("snapshotProject in a git repository", () => {
   ])("reuses HEAD when the work tree is clean, and never snapshots .runfleet/ (%s)", async (_, ignore) => {
     await repoWithCommit();
     await writeFile(join(dir, ".gitignore"), `ignored.txt\n${ignore}`);
-    sh(dir, "commit", "-q", "-am", "ignore");
+    sh(dir, "commit", "-q", "--allow-empty", "-am", "ignore");
     const head = sh(dir, "rev-parse", "HEAD");
     await mkdir(join(dir, ".runfleet", "logs"), { recursive: true });
     await writeFile(join(dir, ".runfleet", "logs", "x.log"), "log\n");
