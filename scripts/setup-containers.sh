@@ -1,0 +1,153 @@
+#!/usr/bin/env bash
+# Prepares podman for the container-based tests: installs it, configures the engine for this machine,
+# builds a local busybox test image (no registry needed) and starts the Docker-compatible API socket.
+# Safe to run again: each step checks whether it is already done. Last lines printed:
+#   DOCKER_HOST=unix:///run/runfleet/podman.sock
+#   TEST_IMAGE=localhost/runfleet-test/busybox:latest
+#
+# Found when setting this up on Debian 12 (podman 4.3, CNI networking, cgroup v1, overlay storage):
+# - On the default bridge network a container cannot reach a server bound to the host's 127.0.0.1,
+#   not even through host.containers.internal (10.88.0.1); with `--network host` it can, by 127.0.0.1
+#   or localhost.
+# - Debian's busybox-static `wget` exits 139 (segfault) instead of printing an error when a connection
+#   is refused or a name does not resolve; successful requests work. Tests must not read a crash there
+#   as a bug of ours.
+set -euo pipefail
+
+SOCKET_DIR=/run/runfleet
+SOCKET="$SOCKET_DIR/podman.sock"
+DOCKER_HOST_URL="unix://$SOCKET"
+TEST_IMAGE="${RUNFLEET_TEST_IMAGE:-localhost/runfleet-test/busybox:latest}"
+CONTAINERS_CONF=/etc/containers/containers.conf
+SERVICE_LOG=/var/log/runfleet-podman-service.log
+SERVICE_PID="$SOCKET_DIR/podman-service.pid"
+
+log() { printf '[setup-containers %s] %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
+die() {
+  printf 'error: %s\n' "$*" >&2
+  exit 1
+}
+
+install_packages() {
+  local missing=()
+  command -v podman >/dev/null || missing+=(podman)
+  command -v runc >/dev/null || missing+=(runc)
+  [[ -x /bin/busybox ]] || missing+=(busybox-static)
+  command -v curl >/dev/null || missing+=(curl)
+  # uidmap gives podman newuidmap/newgidmap; iptables is what its bridge network uses on Debian 12.
+  command -v newuidmap >/dev/null || missing+=(uidmap)
+  command -v iptables >/dev/null || missing+=(iptables)
+  if ((${#missing[@]} == 0)); then return; fi
+  log "installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+# Sets `key = value` inside `[section]` of a TOML file, keeping every other line as it is:
+# replaces the key if the section has it, adds it under the section header otherwise, and appends
+# the section if the file lacks it.
+toml_set() {
+  local file="$1" section="$2" key="$3" value="$4"
+  local tmp
+  tmp="$(mktemp)"
+  awk -v section="[$section]" -v key="$key" -v line="$key = $value" '
+    function flush() { if (in_section && !done) { print line; done = 1 } }
+    /^[[:space:]]*\[/ {
+      header = $0; gsub(/[[:space:]]/, "", header)
+      if (in_section) flush()
+      in_section = (header == section); if (in_section) seen = 1
+      print; next
+    }
+    in_section && $0 ~ "^[[:space:]]*" key "[[:space:]]*=" { if (!done) { print line; done = 1 }; next }
+    { print }
+    END {
+      if (in_section) flush()
+      if (!seen) { print ""; print section; print line }
+    }
+  ' "$file" >"$tmp"
+  cat "$tmp" >"$file"
+  rm -f "$tmp"
+}
+
+configure_engine() {
+  mkdir -p "$(dirname "$CONTAINERS_CONF")"
+  [[ -f "$CONTAINERS_CONF" ]] || printf '# podman engine settings; keys below are managed by setup-containers.sh\n' >"$CONTAINERS_CONF"
+  local before
+  before="$(cat "$CONTAINERS_CONF")"
+  # runc: Debian 12's crun build is not installed by default and runc is. cgroupfs: there is no
+  # systemd here to own cgroups. events_logger=file: journald is absent too, so events would fail.
+  toml_set "$CONTAINERS_CONF" engine runtime '"runc"'
+  toml_set "$CONTAINERS_CONF" engine cgroup_manager '"cgroupfs"'
+  toml_set "$CONTAINERS_CONF" engine events_logger '"file"'
+  # CI jobs (compilers, test runners) open many files; the default container ulimit is too low.
+  toml_set "$CONTAINERS_CONF" containers default_ulimits '["nofile=10000:10000", "nproc=4096:4096"]'
+  [[ "$before" == "$(cat "$CONTAINERS_CONF")" ]] || log "updated $CONTAINERS_CONF"
+}
+
+build_test_image() {
+  if podman image exists "$TEST_IMAGE"; then return; fi
+  log "building $TEST_IMAGE from Debian's busybox-static"
+  local rootfs
+  rootfs="$(mktemp -d)"
+  mkdir -p "$rootfs"/{bin,sbin,usr/bin,usr/sbin,etc,tmp,root,proc,sys,dev,var/tmp}
+  chmod 1777 "$rootfs/tmp" "$rootfs/var/tmp"
+  cp /bin/busybox "$rootfs/bin/busybox"
+  local applet
+  # Each applet becomes a link at the path busybox itself names (/bin/sh, /usr/bin/env, ...).
+  while read -r applet; do
+    [[ "$applet" == /bin/busybox ]] && continue
+    ln -sf /bin/busybox "$rootfs$applet"
+  done < <(/bin/busybox --list-full | sed 's|^|/|')
+  local bb_version
+  bb_version="$(/bin/busybox | head -1 | awk '{print $2}')"
+  cat >"$rootfs/etc/os-release" <<EOF
+NAME="Runfleet test busybox"
+ID=busybox
+VERSION_ID="${bb_version#v}"
+PRETTY_NAME="Runfleet test image (BusyBox ${bb_version})"
+EOF
+  printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n' >"$rootfs/etc/passwd"
+  printf 'root:x:0:\nnogroup:x:65534:\n' >"$rootfs/etc/group"
+  tar -C "$rootfs" -cf "$rootfs.tar" .
+  podman import --quiet \
+    --change 'ENV PATH=/usr/sbin:/usr/bin:/sbin:/bin' \
+    --change 'CMD ["/bin/sh"]' \
+    "$rootfs.tar" "$TEST_IMAGE" >/dev/null
+  rm -rf "$rootfs" "$rootfs.tar"
+}
+
+check_run() {
+  local out
+  out="$(podman run --rm "$TEST_IMAGE" echo hi 2>&1)" || die "podman run of $TEST_IMAGE failed: $out"
+  [[ "$out" == hi ]] || die "podman run of $TEST_IMAGE printed '$out', expected 'hi'"
+}
+
+socket_answers() {
+  [[ -S "$SOCKET" ]] && curl -fsS --max-time 2 --unix-socket "$SOCKET" http://d/_ping >/dev/null 2>&1
+}
+
+start_api_service() {
+  if socket_answers; then return; fi
+  mkdir -p "$SOCKET_DIR"
+  rm -f "$SOCKET"
+  log "starting podman API service on $SOCKET (log $SERVICE_LOG)"
+  # --time=0: the service must not exit when idle; tests may start long after this script.
+  setsid nohup podman system service --time=0 "$DOCKER_HOST_URL" >>"$SERVICE_LOG" 2>&1 </dev/null &
+  echo $! >"$SERVICE_PID"
+  local i
+  for ((i = 0; i < 100; i++)); do
+    if socket_answers; then return; fi
+    sleep 0.1
+  done
+  tail -n 20 "$SERVICE_LOG" >&2 || true
+  die "podman API service did not answer on $SOCKET within 10s"
+}
+
+install_packages
+configure_engine
+build_test_image
+check_run
+start_api_service
+printf 'DOCKER_HOST=%s\n' "$DOCKER_HOST_URL"
+printf 'TEST_IMAGE=%s\n' "$TEST_IMAGE"
