@@ -1,0 +1,376 @@
+/**
+ * The embedded `Store`: one SQLite file in WAL mode (readers never block the writer), a busy timeout
+ * for a second process on the same file, prepared statements, and one transaction per method.
+ */
+import Database from "better-sqlite3";
+import { RunfleetError } from "../../errors/index.js";
+import type {
+  ArtifactRecord,
+  DotenvVariable,
+  JobRecord,
+  PipelineRecord,
+  ProjectRecord,
+  RunnerRecord,
+} from "../types.js";
+import { MIGRATIONS, type Migration } from "./migrations.js";
+import {
+  JOB_PATCH_COLUMNS,
+  jobColumns,
+  type Row,
+  sqlValue,
+  toArtifact,
+  toJob,
+  toPipeline,
+  toProject,
+  toRunner,
+} from "./row-mapping.js";
+import type {
+  ChangeSet,
+  JobPatch,
+  NewArtifact,
+  NewJob,
+  NewPipeline,
+  NewProject,
+  NewRunner,
+  Store,
+  TraceAppend,
+} from "./store.js";
+
+type Statement = Database.Statement<unknown[], unknown>;
+
+const JOB_INSERT_COLUMNS = Object.keys(jobColumns(0, emptyJobForColumns()));
+
+export class SqliteStore implements Store {
+  private readonly db: Database.Database;
+  private readonly statements = new Map<string, Statement>();
+
+  private constructor(db: Database.Database) {
+    this.db = db;
+  }
+
+  /** Opens (or creates) the file and applies pending migrations. */
+  static open(file: string, migrations: readonly Migration[] = MIGRATIONS): SqliteStore {
+    let db: Database.Database;
+    try {
+      db = new Database(file);
+    } catch (cause) {
+      throw new RunfleetError("UNAVAILABLE", `cannot open the coordinator database ${file}`, {
+        cause,
+        hint: "check that the directory exists and is writable",
+      });
+    }
+    db.pragma("journal_mode = WAL");
+    db.pragma("synchronous = NORMAL");
+    db.pragma("busy_timeout = 5000");
+    db.pragma("foreign_keys = ON");
+    const store = new SqliteStore(db);
+    store.migrate(migrations);
+    return store;
+  }
+
+  /** Versions recorded in `schema_migrations`, ascending. */
+  appliedMigrations(): number[] {
+    const rows = this.db.prepare("SELECT version FROM schema_migrations ORDER BY version").all() as Row[];
+    return rows.map((r) => Number(r.version));
+  }
+
+  private migrate(migrations: readonly Migration[]): void {
+    this.db.exec(
+      "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)",
+    );
+    const applied = new Set(this.appliedMigrations());
+    const record = this.db.prepare(
+      "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
+    );
+    for (const m of [...migrations].sort((a, b) => a.version - b.version)) {
+      if (applied.has(m.version)) continue;
+      this.db.transaction(() => {
+        this.db.exec(m.sql);
+        record.run(m.version, m.name, Date.now());
+      })();
+    }
+  }
+
+  private stmt(sql: string): Statement {
+    let s = this.statements.get(sql);
+    if (s === undefined) {
+      s = this.db.prepare(sql);
+      this.statements.set(sql, s);
+    }
+    return s;
+  }
+
+  private one(sql: string, ...params: unknown[]): Row | undefined {
+    return this.stmt(sql).get(...params) as Row | undefined;
+  }
+
+  private all(sql: string, ...params: unknown[]): Row[] {
+    return this.stmt(sql).all(...params) as Row[];
+  }
+
+  async createProject(p: NewProject): Promise<ProjectRecord> {
+    const r = this.stmt(
+      "INSERT INTO projects (path, name, repo_dir, git_dir, created_at) VALUES (?, ?, ?, ?, ?)",
+    ).run(p.path, p.name, p.repoDir, p.gitDir, p.createdAt);
+    return { ...p, id: Number(r.lastInsertRowid) };
+  }
+
+  async getProject(id: number): Promise<ProjectRecord | undefined> {
+    const row = this.one("SELECT * FROM projects WHERE id = ?", id);
+    return row && toProject(row);
+  }
+
+  async findProjectByPath(path: string): Promise<ProjectRecord | undefined> {
+    const row = this.one("SELECT * FROM projects WHERE path = ?", path);
+    return row && toProject(row);
+  }
+
+  async addRegistrationToken(tokenHash: string, at: number): Promise<void> {
+    this.stmt("INSERT INTO registration_tokens (token_hash, created_at) VALUES (?, ?)").run(tokenHash, at);
+  }
+
+  async hasRegistrationToken(tokenHash: string): Promise<boolean> {
+    return (
+      this.one("SELECT 1 FROM registration_tokens WHERE token_hash = ? AND revoked = 0", tokenHash) !==
+      undefined
+    );
+  }
+
+  async revokeRegistrationTokens(keepHash: string | null): Promise<void> {
+    this.stmt("UPDATE registration_tokens SET revoked = 1 WHERE token_hash IS NOT ?").run(keepHash);
+  }
+
+  async createRunner(r: NewRunner): Promise<RunnerRecord> {
+    const res = this.stmt(
+      `INSERT INTO runners (token_hash, description, tags, run_untagged, locked, paused, project_id,
+         maximum_timeout, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    ).run(
+      r.tokenHash,
+      r.description,
+      JSON.stringify(r.tags),
+      r.runUntagged ? 1 : 0,
+      r.locked ? 1 : 0,
+      r.paused ? 1 : 0,
+      r.projectId,
+      r.maximumTimeout,
+      r.createdAt,
+    );
+    const { tokenHash: _hash, ...rest } = r;
+    return { ...rest, id: Number(res.lastInsertRowid), contactedAt: null };
+  }
+
+  async findRunnerByTokenHash(tokenHash: string): Promise<RunnerRecord | undefined> {
+    const row = this.one("SELECT * FROM runners WHERE token_hash = ? AND revoked = 0", tokenHash);
+    return row && toRunner(row);
+  }
+
+  async getRunner(id: number): Promise<RunnerRecord | undefined> {
+    const row = this.one("SELECT * FROM runners WHERE id = ? AND revoked = 0", id);
+    return row && toRunner(row);
+  }
+
+  async revokeRunner(id: number): Promise<void> {
+    this.stmt("UPDATE runners SET revoked = 1 WHERE id = ?").run(id);
+  }
+
+  async touchRunner(id: number, at: number): Promise<void> {
+    this.stmt("UPDATE runners SET contacted_at = ? WHERE id = ?").run(at, id);
+  }
+
+  async createPipeline(
+    p: NewPipeline,
+    jobs: readonly NewJob[],
+  ): Promise<{ pipeline: PipelineRecord; jobs: JobRecord[] }> {
+    return this.db.transaction(() => {
+      const iidRow = this.one(
+        "SELECT COALESCE(MAX(iid), 0) + 1 AS iid FROM pipelines WHERE project_id = ?",
+        p.projectId,
+      );
+      const iid = Number(iidRow?.iid ?? 1);
+      const res = this.stmt(
+        `INSERT INTO pipelines (project_id, iid, parent_pipeline_id, parent_job_id, status, ref, sha, before_sha,
+           ref_type, source, canceled_by_user, stages, variables, created_at, finished_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      ).run(
+        p.projectId,
+        iid,
+        p.parentPipelineId,
+        p.parentJobId,
+        p.status,
+        p.ref,
+        p.sha,
+        p.beforeSha,
+        p.refType,
+        p.source,
+        p.canceledByUser ? 1 : 0,
+        JSON.stringify(p.stages),
+        JSON.stringify(p.variables),
+        p.createdAt,
+        p.finishedAt,
+      );
+      const pipeline: PipelineRecord = { ...p, id: Number(res.lastInsertRowid), iid };
+      return { pipeline, jobs: jobs.map((j) => this.insertJob(pipeline.id, j)) };
+    })();
+  }
+
+  private insertJob(pipelineId: number, job: NewJob): JobRecord {
+    const cols = jobColumns(pipelineId, job);
+    const sql = `INSERT INTO jobs (${JOB_INSERT_COLUMNS.join(", ")}) VALUES (${JOB_INSERT_COLUMNS.map(() => "?").join(", ")})`;
+    const res = this.stmt(sql).run(...JOB_INSERT_COLUMNS.map((c) => cols[c]));
+    return { ...job, id: Number(res.lastInsertRowid), pipelineId };
+  }
+
+  async getPipeline(id: number): Promise<PipelineRecord | undefined> {
+    const row = this.one("SELECT * FROM pipelines WHERE id = ?", id);
+    return row && toPipeline(row);
+  }
+
+  async listActivePipelines(): Promise<PipelineRecord[]> {
+    return this.all("SELECT * FROM pipelines WHERE finished_at IS NULL ORDER BY id").map(toPipeline);
+  }
+
+  async getJob(id: number): Promise<JobRecord | undefined> {
+    const row = this.one("SELECT * FROM jobs WHERE id = ?", id);
+    return row && toJob(row);
+  }
+
+  async listJobs(pipelineId: number): Promise<JobRecord[]> {
+    return this.all("SELECT * FROM jobs WHERE pipeline_id = ? ORDER BY id", pipelineId).map(toJob);
+  }
+
+  async findJobByTokenHash(tokenHash: string): Promise<JobRecord | undefined> {
+    const row = this.one("SELECT * FROM jobs WHERE token_hash = ?", tokenHash);
+    return row && toJob(row);
+  }
+
+  async applyChanges(changes: ChangeSet): Promise<JobRecord[]> {
+    return this.db.transaction(() => {
+      for (const patch of changes.jobs ?? []) this.patchJob(patch);
+      for (const p of changes.pipelines ?? []) {
+        if (p.status !== undefined)
+          this.stmt("UPDATE pipelines SET status = ? WHERE id = ?").run(p.status, p.id);
+        if (p.canceledByUser !== undefined)
+          this.stmt("UPDATE pipelines SET canceled_by_user = ? WHERE id = ?").run(
+            p.canceledByUser ? 1 : 0,
+            p.id,
+          );
+        if (p.finishedAt !== undefined)
+          this.stmt("UPDATE pipelines SET finished_at = ? WHERE id = ?").run(p.finishedAt, p.id);
+      }
+      return (changes.newJobs ?? []).map((n) => this.insertJob(n.pipelineId, n.job));
+    })();
+  }
+
+  private patchJob(patch: JobPatch): void {
+    const keys = (Object.keys(JOB_PATCH_COLUMNS) as (keyof typeof JOB_PATCH_COLUMNS)[]).filter(
+      (k) => patch[k] !== undefined,
+    );
+    if (keys.length === 0) return;
+    const sql = `UPDATE jobs SET ${keys.map((k) => `${JOB_PATCH_COLUMNS[k]} = ?`).join(", ")} WHERE id = ?`;
+    this.stmt(sql).run(...keys.map((k) => sqlValue(patch[k])), patch.id);
+  }
+
+  async claimJob(jobId: number, runnerId: number, tokenHash: string, at: number): Promise<boolean> {
+    const res = this.stmt(
+      `UPDATE jobs SET runner_id = ?, token_hash = ?, assigned_at = ?, heartbeat_at = ?, acknowledged = 0
+       WHERE id = ? AND status = 'pending' AND runner_id IS NULL`,
+    ).run(runnerId, tokenHash, at, at, jobId);
+    return res.changes === 1;
+  }
+
+  async appendTrace(jobId: number, offset: number, data: Uint8Array): Promise<TraceAppend> {
+    return this.db.transaction((): TraceAppend => {
+      const row = this.one("SELECT trace_size FROM jobs WHERE id = ?", jobId);
+      const size = Number(row?.trace_size ?? 0);
+      if (offset !== size) return { ok: false, size };
+      if (data.byteLength === 0) return { ok: true, size };
+      this.stmt("INSERT INTO trace_chunks (job_id, offset, data) VALUES (?, ?, ?)").run(jobId, offset, data);
+      this.stmt("UPDATE jobs SET trace_size = ? WHERE id = ?").run(size + data.byteLength, jobId);
+      return { ok: true, size: size + data.byteLength };
+    })();
+  }
+
+  async readTrace(jobId: number): Promise<Buffer> {
+    const rows = this.all("SELECT data FROM trace_chunks WHERE job_id = ? ORDER BY offset", jobId);
+    return Buffer.concat(rows.map((r) => r.data as Buffer));
+  }
+
+  async addArtifact(a: NewArtifact): Promise<ArtifactRecord> {
+    const res = this.stmt(
+      `INSERT INTO artifacts (job_id, type, format, filename, path, size, sha256, expire_at, created_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    ).run(a.jobId, a.type, a.format, a.filename, a.path, a.size, a.sha256, a.expireAt, a.createdAt);
+    return { ...a, id: Number(res.lastInsertRowid) };
+  }
+
+  async listArtifacts(jobId: number): Promise<ArtifactRecord[]> {
+    return this.all("SELECT * FROM artifacts WHERE job_id = ? ORDER BY id", jobId).map(toArtifact);
+  }
+
+  async addDotenv(pipelineId: number, variables: readonly DotenvVariable[]): Promise<void> {
+    const insert = this.stmt(
+      "INSERT OR REPLACE INTO pipeline_variables (pipeline_id, job_id, key, value) VALUES (?, ?, ?, ?)",
+    );
+    this.db.transaction(() => {
+      for (const v of variables) insert.run(pipelineId, v.jobId, v.key, v.value);
+    })();
+  }
+
+  async listDotenv(pipelineId: number): Promise<DotenvVariable[]> {
+    return this.all(
+      "SELECT job_id, key, value FROM pipeline_variables WHERE pipeline_id = ? ORDER BY job_id, key",
+      pipelineId,
+    ).map((r) => ({ jobId: Number(r.job_id), key: String(r.key), value: String(r.value) }));
+  }
+
+  async close(): Promise<void> {
+    if (this.db.open) this.db.close();
+  }
+}
+
+function emptyJobForColumns(): NewJob {
+  return {
+    projectId: 0,
+    name: "",
+    stage: "",
+    stageIndex: 0,
+    status: "created",
+    needs: null,
+    dependencies: null,
+    when: "on_success",
+    startInSeconds: 0,
+    allowFailure: false,
+    allowFailureExitCodes: [],
+    retry: { max: 0, when: [], exitCodes: [] },
+    attempt: 1,
+    retried: false,
+    timeoutSeconds: 0,
+    tags: [],
+    parallel: null,
+    spec: {
+      beforeScript: [],
+      script: [],
+      afterScript: [],
+      image: null,
+      services: [],
+      artifacts: [],
+      cache: [],
+      variables: [],
+    },
+    trigger: null,
+    childPipelineId: null,
+    runnerId: null,
+    acknowledged: false,
+    tokenHash: null,
+    exitCode: null,
+    failureReason: null,
+    traceSize: 0,
+    createdAt: 0,
+    queuedAt: null,
+    assignedAt: null,
+    startedAt: null,
+    finishedAt: null,
+    scheduledAt: null,
+    heartbeatAt: null,
+  };
+}
