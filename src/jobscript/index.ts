@@ -2,6 +2,7 @@
 // variables resolved and exported, each command echoed before it runs, after_script in its own shell,
 // trace section markers. Pure functions only: no processes, no files, no network.
 export { expandVariables, type VariableLookup } from "./expand-variables.js";
+export { type GitStrategy, type SourcesInput, type SourcesSpec, sourcesSpec } from "./git-sources.js";
 export {
   type JobVariablesInput,
   type ResolvedVariable,

@@ -1,0 +1,89 @@
+/**
+ * The shell executor: stage scripts run as local bash (or sh) processes in a per-slot build directory
+ * `<builds_dir>/<runner short token>/<slot>/<project path>` that is kept between jobs.
+ */
+import { mkdir, rm, writeFile } from "node:fs/promises";
+import { join, resolve } from "node:path";
+import type { ShellKind, SourcesSpec, StageName } from "../../jobscript/index.js";
+import type {
+  Executor,
+  ExecutorJob,
+  ExecutorSettings,
+  JobEnvironment,
+  StageIo,
+  StageOutcome,
+} from "../types.js";
+import { detectShell } from "./detect-shell.js";
+import { getSources } from "./git-sources.js";
+import { runProcess } from "./run-process.js";
+
+/** A project path made safe as a directory path: no empty, `.` or `..` segments. */
+export function safeProjectPath(path: string): string {
+  const parts = path.split("/").filter((p) => p !== "" && p !== "." && p !== "..");
+  return parts.length > 0 ? parts.join("/") : "project";
+}
+
+class ShellJobEnvironment implements JobEnvironment {
+  readonly shared = true;
+  readonly hostProjectDir: string;
+
+  constructor(
+    readonly shell: ShellKind,
+    private readonly shellBinary: string,
+    readonly buildsDir: string,
+    readonly projectDir: string,
+    readonly tempDir: string,
+  ) {
+    this.hostProjectDir = projectDir;
+  }
+
+  private env(): NodeJS.ProcessEnv {
+    return { ...process.env, GIT_TERMINAL_PROMPT: "0" };
+  }
+
+  getSources(spec: SourcesSpec, io: StageIo): Promise<StageOutcome> {
+    return getSources({ projectDir: this.projectDir, env: this.env() }, spec, io);
+  }
+
+  async runScript(stage: StageName, script: string, io: StageIo): Promise<StageOutcome> {
+    await mkdir(this.tempDir, { recursive: true });
+    const file = join(this.tempDir, `${stage}.sh`);
+    // One pipe for both streams keeps stdout and stderr lines in the order the job wrote them.
+    await writeFile(file, `exec 2>&1\n${script}`, { mode: 0o700 });
+    await mkdir(this.projectDir, { recursive: true });
+    return runProcess({ command: this.shellBinary, args: [file], cwd: this.projectDir, env: this.env() }, io);
+  }
+
+  async cleanup(): Promise<void> {
+    // File variables may hold secrets: they never outlive the job.
+    await rm(this.tempDir, { recursive: true, force: true });
+  }
+}
+
+export class ShellExecutor implements Executor {
+  readonly name = "shell";
+  private readonly buildsDir: string;
+  private readonly shell = detectShell(process.env.PATH);
+
+  constructor(settings: ExecutorSettings) {
+    this.buildsDir = resolve(settings.buildsDir ?? join(process.cwd(), "builds"));
+  }
+
+  async prepare(job: ExecutorJob): Promise<JobEnvironment> {
+    const info = job.payload.job_info;
+    const project = safeProjectPath(info.project_full_path ?? info.project_name);
+    const token = safeProjectPath(job.runnerShortToken);
+    const projectDir = join(this.buildsDir, token, String(job.slot), project);
+    return new ShellJobEnvironment(
+      this.shell.kind,
+      this.shell.binary,
+      this.buildsDir,
+      projectDir,
+      `${projectDir}.tmp`,
+    );
+  }
+}
+
+export function createShellExecutor(settings: ExecutorSettings): Executor {
+  return new ShellExecutor(settings);
+}
