@@ -20,7 +20,9 @@ export type PipelineStatus =
   | "success"
   | "failed"
   | "canceled"
-  | "skipped";
+  | "skipped"
+  /** Waiting for someone to play a manual job that blocks the rest (GitLab's "blocked"). */
+  | "manual";
 
 /** States a runner may send in `PUT /jobs/:id`. */
 export type RunnerReportedState = "pending" | "running" | "success" | "failed";
