@@ -1,0 +1,53 @@
+import { describe, expect, it } from "vitest";
+import { DEFAULT_TOKEN_PREFIXES, TraceMasker } from "./trace-masker.js";
+
+function mask(
+  chunks: string[],
+  secrets: string[] = ["s3cr3t-value"],
+  prefixes = DEFAULT_TOKEN_PREFIXES,
+): string {
+  const m = new TraceMasker(secrets, prefixes);
+  const parts = chunks.map((c) => m.write(Buffer.from(c, "utf8")).toString("utf8"));
+  parts.push(m.flush().toString("utf8"));
+  return parts.join("");
+}
+
+describe("TraceMasker", () => {
+  it.each([
+    ["whole secret", ["x s3cr3t-value y"], "x [MASKED] y"],
+    ["split in two", ["x s3cr", "3t-value y"], "x [MASKED] y"],
+    ["split in three", ["x s3", "cr3t-va", "lue y"], "x [MASKED] y"],
+    ["split one byte at a time", [..."a s3cr3t-value b"], "a [MASKED] b"],
+    ["false start then real", ["s3cr", "ap s3cr3t-value"], "s3crap [MASKED]"],
+    ["twice", ["s3cr3t-value s3cr3t-value"], "[MASKED] [MASKED]"],
+    ["token prefix", ["token glpat-abcDEF123_xyz end"], "token glpat-[MASKED] end"],
+    ["token split across chunks", ["token glp", "at-abc", "DEF end"], "token glpat-[MASKED] end"],
+    ["token at the very end", ["glrt-abc"], "glrt-[MASKED]"],
+    ["bare prefix stays", ["glpat- alone"], "glpat- alone"],
+    ["no secrets passes through", ["hello ", "world"], "hello world"],
+  ])("%s", (_name, chunks, expected) => {
+    expect(mask(chunks)).toBe(expected);
+  });
+
+  it("masks multi-byte secrets split inside a character", () => {
+    const m = new TraceMasker(["pässwörd"], []);
+    const bytes = Buffer.from("a pässwörd b", "utf8");
+    const out = Buffer.concat([
+      m.write(bytes.subarray(0, 4)),
+      m.write(bytes.subarray(4, 9)),
+      m.write(bytes.subarray(9)),
+      m.flush(),
+    ]);
+    expect(out.toString("utf8")).toBe("a [MASKED] b");
+  });
+
+  it("holds back only what could start a secret", () => {
+    const m = new TraceMasker(["secret"], []);
+    expect(m.write(Buffer.from("abc sec")).toString()).toBe("abc ");
+    expect(m.write(Buffer.from("ond")).toString()).toBe("second");
+  });
+
+  it("prefers the longest overlapping secret", () => {
+    expect(mask(["abc-long abc"], ["abc", "abc-long"], [])).toBe("[MASKED] [MASKED]");
+  });
+});

@@ -1,0 +1,101 @@
+/**
+ * Streaming secret masking for job traces. Masked variable values become `[MASKED]`; a token that
+ * starts with one of the known prefixes (`glrt-`, `glpat-`…) keeps its prefix and loses the rest. Bytes
+ * that could be the start of a secret are held back until the next chunk decides, so a secret split
+ * across two chunks is still masked. Works on bytes (latin1 strings), so multi-byte characters split
+ * across chunks are safe too.
+ */
+export const MASK = "[MASKED]";
+
+/** GitLab's own token prefixes, masked in every trace even when the payload does not list them. */
+export const DEFAULT_TOKEN_PREFIXES = [
+  "glrt-",
+  "glpat-",
+  "gldt-",
+  "glptt-",
+  "glcbt-",
+  "glft-",
+  "glimt-",
+  "glsoat-",
+  "glrtr-",
+  "GR1348941",
+];
+
+const TOKEN_CHAR = /[A-Za-z0-9_\-.]/;
+/** A token running into the end of a chunk is held back at most this long before it is flushed. */
+const MAX_HELD_TOKEN = 4096;
+
+function toBinary(text: string): string {
+  return Buffer.from(text, "utf8").toString("latin1");
+}
+
+export class TraceMasker {
+  private readonly secrets: string[];
+  private readonly prefixes: string[];
+  private pending = "";
+
+  constructor(secrets: readonly string[], tokenPrefixes: readonly string[]) {
+    // Longest first, so a secret that contains another is masked whole.
+    this.secrets = [...new Set(secrets.filter((s) => s.length > 0).map(toBinary))].sort(
+      (a, b) => b.length - a.length,
+    );
+    this.prefixes = [...new Set(tokenPrefixes.filter((p) => p.length > 0).map(toBinary))];
+  }
+
+  /** Masks what can be decided now; returns the bytes safe to emit. */
+  write(chunk: Uint8Array): Buffer {
+    const text = this.pending + Buffer.from(chunk).toString("latin1");
+    const { out, keepFrom } = this.process(text, false);
+    this.pending = out.slice(keepFrom);
+    return Buffer.from(out.slice(0, keepFrom), "latin1");
+  }
+
+  /** Everything still held back, masked. */
+  flush(): Buffer {
+    const { out } = this.process(this.pending, true);
+    this.pending = "";
+    return Buffer.from(out, "latin1");
+  }
+
+  private process(text: string, final: boolean): { out: string; keepFrom: number } {
+    let out = text;
+    for (const secret of this.secrets) if (out.includes(secret)) out = out.split(secret).join(MASK);
+    let keepFrom = out.length;
+    const masked: string[] = [];
+    let i = 0;
+    while (i < out.length) {
+      const prefix = this.prefixes.find((p) => out.startsWith(p, i));
+      if (prefix === undefined) {
+        masked.push(out[i] ?? "");
+        i++;
+        continue;
+      }
+      let end = i + prefix.length;
+      while (end < out.length && TOKEN_CHAR.test(out[end] ?? "")) end++;
+      if (end === out.length && !final && end - i < MAX_HELD_TOKEN) {
+        keepFrom = masked.join("").length;
+        masked.push(out.slice(i));
+        break;
+      }
+      masked.push(end > i + prefix.length ? prefix + MASK : prefix);
+      i = end;
+    }
+    out = masked.join("");
+    if (!final && keepFrom === out.length) keepFrom = out.length - this.partialSuffix(out);
+    return { out, keepFrom: final ? out.length : keepFrom };
+  }
+
+  /** Length of the longest suffix of `text` that is a proper prefix of a secret or token prefix. */
+  private partialSuffix(text: string): number {
+    let longest = 0;
+    for (const s of [...this.secrets, ...this.prefixes]) {
+      for (let k = Math.min(s.length - 1, text.length); k > longest; k--) {
+        if (text.endsWith(s.slice(0, k))) {
+          longest = k;
+          break;
+        }
+      }
+    }
+    return longest;
+  }
+}
