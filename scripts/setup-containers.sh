@@ -4,6 +4,7 @@
 # Safe to run again: each step checks whether it is already done. Last lines printed:
 #   DOCKER_HOST=unix:///run/runfleet/podman.sock
 #   TEST_IMAGE=localhost/runfleet-test/busybox:latest
+# `setup-containers.sh stop` stops the API service it started (CI's exit trap uses it).
 #
 # Found when setting this up on Debian 12 (podman 4.3, CNI networking, cgroup v1, overlay storage):
 # - On the default bridge network a container cannot reach a server bound to the host's 127.0.0.1,
@@ -143,6 +144,32 @@ start_api_service() {
   tail -n 20 "$SERVICE_LOG" >&2 || true
   die "podman API service did not answer on $SOCKET within 10s"
 }
+
+stop_api_service() {
+  [[ -f "$SERVICE_PID" ]] || return 0
+  local pid
+  pid="$(<"$SERVICE_PID")"
+  if [[ "$pid" =~ ^[0-9]+$ ]] && kill -0 "$pid" 2>/dev/null; then
+    kill -TERM "$pid"
+    local i
+    for ((i = 0; i < 50; i++)); do
+      kill -0 "$pid" 2>/dev/null || break
+      sleep 0.1
+    done
+    kill -KILL "$pid" 2>/dev/null || true
+    log "stopped podman API service (pid $pid)"
+  fi
+  rm -f "$SERVICE_PID" "$SOCKET"
+}
+
+case "${1:-setup}" in
+setup) ;;
+stop)
+  stop_api_service
+  exit 0
+  ;;
+*) die "unknown command '$1' (known: setup, stop)" ;;
+esac
 
 install_packages
 configure_engine

@@ -16,3 +16,77 @@ die() {
   printf 'error: %s\n' "$*" >&2
   exit 1
 }
+
+K8S_PID_DIR="$K8S_STATE_DIR/pids"
+K8S_LOG_DIR="$K8S_STATE_DIR/logs"
+# Stop order; start order is the reverse.
+K8S_DAEMONS=(node-agent kube-scheduler kube-controller-manager kube-apiserver etcd)
+
+daemon_pid() {
+  local file="$K8S_PID_DIR/$1.pid"
+  [[ -f "$file" ]] || return 1
+  local pid
+  pid="$(<"$file")"
+  [[ "$pid" =~ ^[0-9]+$ ]] || return 1
+  kill -0 "$pid" 2>/dev/null || return 1
+  printf '%s' "$pid"
+}
+
+daemon_running() { daemon_pid "$1" >/dev/null; }
+
+# start_daemon NAME COMMAND...: runs COMMAND in its own session (so it outlives this script and can
+# be stopped as a process group), output appended to logs/NAME.log, pid in pids/NAME.pid.
+start_daemon() {
+  local name="$1"
+  shift
+  mkdir -p "$K8S_PID_DIR" "$K8S_LOG_DIR"
+  printf '\n=== %s start %s\n' "$name" "$(date -u +%FT%TZ)" >>"$K8S_LOG_DIR/$name.log"
+  setsid "$@" >>"$K8S_LOG_DIR/$name.log" 2>&1 </dev/null &
+  echo $! >"$K8S_PID_DIR/$name.pid"
+}
+
+# stop_daemon NAME: SIGTERM to its process group, SIGKILL after 10 s; true if nothing is left.
+stop_daemon() {
+  local name="$1" pid
+  if ! pid="$(daemon_pid "$name")"; then
+    rm -f "$K8S_PID_DIR/$name.pid"
+    return 0
+  fi
+  kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
+  local i
+  for ((i = 0; i < 100; i++)); do
+    if ! kill -0 "$pid" 2>/dev/null && ! pgrep -g "$pid" >/dev/null 2>&1; then
+      rm -f "$K8S_PID_DIR/$name.pid"
+      return 0
+    fi
+    sleep 0.1
+  done
+  log "$name (pid $pid) ignored SIGTERM for 10s; killing it"
+  kill -KILL -- "-$pid" 2>/dev/null || kill -KILL "$pid" 2>/dev/null || true
+  sleep 0.5
+  rm -f "$K8S_PID_DIR/$name.pid"
+}
+
+log_tail() {
+  local file="$K8S_LOG_DIR/$1.log"
+  [[ -f "$file" ]] || return 0
+  printf -- '--- last lines of %s\n' "$file" >&2
+  tail -n "${2:-25}" "$file" >&2
+}
+
+# wait_for NAME SECONDS COMMAND...: polls COMMAND until it succeeds; fails early if the daemon died.
+wait_for() {
+  local name="$1" seconds="$2"
+  shift 2
+  local deadline=$((SECONDS + seconds))
+  while ((SECONDS < deadline)); do
+    if "$@" >/dev/null 2>&1; then return 0; fi
+    if ! daemon_running "$name"; then
+      log_tail "$name"
+      die "$name exited while starting (log: $K8S_LOG_DIR/$name.log)"
+    fi
+    sleep 0.5
+  done
+  log_tail "$name"
+  die "$name was not ready within ${seconds}s (log: $K8S_LOG_DIR/$name.log)"
+}
