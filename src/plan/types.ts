@@ -7,7 +7,6 @@ import type {
   AllowFailure,
   ArtifactsConfig,
   CacheConfig,
-  CiConfig,
   EnvironmentConfig,
   ImageConfig,
   ServiceConfig,
@@ -129,9 +128,11 @@ export interface PlannedJob {
   readonly image?: ImageConfig;
   readonly services: readonly ServiceConfig[];
   readonly tags: readonly string[];
+  /** Global YAML and `workflow:rules:variables` this job takes (as `inherit:variables` allows). */
+  readonly globalVariables: Readonly<Record<string, string>>;
   /**
-   * Job-level variables in precedence order, lowest first: global YAML (as `inherit` allows),
-   * job, rules, matrix, `CI_NODE_*`. Predefined and pipeline variables are in `PipelinePlan.variables`.
+   * The job's own variables, lowest precedence first: job, `rules:variables`, matrix, `CI_NODE_*`.
+   * Values are as written: expansion happens when the job runs.
    */
   readonly variables: Readonly<Record<string, string>>;
   /** Names of variables written with `expand: false`: their `$` stays literal. */
@@ -182,11 +183,13 @@ export interface PipelinePlan {
   readonly stages: readonly string[];
   /** In stage order, then definition order; parallel instances in index order. */
   readonly jobs: readonly PlannedJob[];
+  /** Predefined `CI_*` variables known at creation (the coordinator adds ids, URLs, tokens). */
+  readonly predefinedVariables: Readonly<Record<string, string>>;
   /**
-   * Pipeline-wide variables: predefined `CI_*`, `workflow:rules:variables`, then pipeline variables
-   * (which win). Jobs add theirs on top.
+   * Pipeline variables (`--var`, trigger, schedule): they win over every YAML variable. Full order,
+   * lowest first: predefined, job `globalVariables`, job `variables`, pipeline variables.
    */
-  readonly variables: Readonly<Record<string, string>>;
+  readonly pipelineVariables: Readonly<Record<string, string>>;
   readonly source: PipelineSource;
   readonly warnings: readonly PlanWarning[];
 }
@@ -201,6 +204,3 @@ export interface NoPipeline {
 export type PlanResult =
   | { readonly kind: "pipeline"; readonly plan: PipelinePlan }
   | { readonly kind: "none"; readonly noPipeline: NoPipeline };
-
-/** Used when a child pipeline's config must be loaded by the caller ahead of planning. */
-export type { CiConfig };

@@ -1,0 +1,46 @@
+/**
+ * Variable expansion at pipeline-creation time (rules, `changes`/`exists` paths, `workflow:name`,
+ * environment names): `$X`, `${X}`, `$$` → `$`. Unknown names become empty, as GitLab does.
+ */
+export type Lookup = Readonly<Record<string, string>>;
+
+const VARIABLE = /\$\$|\$\{([A-Za-z0-9_]+)\}|\$([A-Za-z0-9_]+)/g;
+
+export function expandString(input: string, variables: Lookup): string {
+  if (!input.includes("$")) return input;
+  return input.replace(VARIABLE, (whole, braced: string | undefined, bare: string | undefined) => {
+    if (whole === "$$") return "$";
+    const name = braced ?? bare ?? "";
+    return Object.hasOwn(variables, name) ? (variables[name] ?? "") : "";
+  });
+}
+
+/**
+ * Expands every value against the whole map (so `A: $B` sees B's final value), leaving `raw` names
+ * untouched. Depth-limited: a self-reference stops expanding instead of looping.
+ */
+export function expandAll(variables: Lookup, raw: ReadonlySet<string> = new Set()): Record<string, string> {
+  let current: Record<string, string> = { ...variables };
+  for (let depth = 0; depth < 10; depth++) {
+    let changed = false;
+    const next: Record<string, string> = {};
+    for (const [name, value] of Object.entries(current)) {
+      const expanded = raw.has(name) || !value.includes("$") ? value : expandNoEscape(value, current);
+      if (expanded !== value) changed = true;
+      next[name] = expanded;
+    }
+    current = next;
+    if (!changed) break;
+  }
+  return current;
+}
+
+/** Like `expandString` but keeps `$$` and unknown names, so a later pass can still resolve them. */
+function expandNoEscape(input: string, variables: Lookup): string {
+  return input.replace(VARIABLE, (whole, braced: string | undefined, bare: string | undefined) => {
+    if (whole === "$$") return whole;
+    const name = braced ?? bare ?? "";
+    const value = Object.hasOwn(variables, name) ? variables[name] : undefined;
+    return value === undefined || value.includes(whole) ? whole : value;
+  });
+}

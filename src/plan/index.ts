@@ -1,0 +1,6 @@
+// The planner: a pure function from a loaded CiConfig and a PlanContext (ref, source, variables, files)
+// to the PipelinePlan GitLab would create — rules evaluated, parallel jobs expanded, the DAG resolved.
+export { planPipeline } from "./plan-pipeline.js";
+export { slugify } from "./predefined-variables.js";
+export type * from "./types.js";
+export { PIPELINE_SOURCES } from "./types.js";

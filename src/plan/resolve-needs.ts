@@ -1,0 +1,200 @@
+import type { CiJob, Need } from "../config/types.js";
+import { RunfleetError } from "../errors/index.js";
+import { matrixCombinations } from "./expand-parallel.js";
+import type { PlannedNeed, PlannedPipelineNeed } from "./types.js";
+
+/**
+ * Turns `needs:` and `dependencies:` written against job names into edges between job instances that
+ * are in the pipeline: a parallel job stands for all its instances (or the matrix subset named); a
+ * need on a job that rules removed is an error unless `optional: true`.
+ */
+export interface IncludedInstance {
+  readonly name: string;
+  readonly job: CiJob;
+  readonly stageIndex: number;
+  readonly matrix?: Readonly<Record<string, string>>;
+}
+
+export interface NeedsIndex {
+  /** Config job name → its instances in the pipeline. */
+  readonly instancesByJob: ReadonlyMap<string, readonly IncludedInstance[]>;
+  readonly configJobs: ReadonlyMap<string, CiJob>;
+  readonly stageIndex: (stage: string) => number;
+}
+
+export interface ResolvedNeeds {
+  readonly needs: PlannedNeed[];
+  readonly pipelineNeeds: PlannedPipelineNeed[];
+}
+
+export function resolveNeeds(
+  owner: IncludedInstance,
+  needs: readonly Need[],
+  index: NeedsIndex,
+): ResolvedNeeds {
+  const resolved: PlannedNeed[] = [];
+  const pipelineNeeds: PlannedPipelineNeed[] = [];
+  const seen = new Set<string>();
+  for (const need of needs) {
+    switch (need.kind) {
+      case "pipeline":
+        pipelineNeeds.push({ pipeline: need.pipeline, job: need.job, artifacts: need.artifacts });
+        break;
+      case "project":
+        // Cross-project artifacts cannot be fetched here; the loader already warned.
+        break;
+      case "job": {
+        for (const instance of neededInstances(owner, need, index)) {
+          if (seen.has(instance.name)) continue;
+          seen.add(instance.name);
+          resolved.push({ name: instance.name, artifacts: need.artifacts, optional: need.optional });
+        }
+        break;
+      }
+      default: {
+        const unreachable: never = need;
+        return unreachable;
+      }
+    }
+  }
+  return { needs: resolved, pipelineNeeds };
+}
+
+function neededInstances(
+  owner: IncludedInstance,
+  need: Extract<Need, { kind: "job" }>,
+  index: NeedsIndex,
+): readonly IncludedInstance[] {
+  const target = index.configJobs.get(need.job);
+  if (target === undefined) {
+    throw invalid("CONFIG_INVALID", owner, `needs \`${need.job}\`, which is not defined in the config`);
+  }
+  if (index.stageIndex(target.stage) > owner.stageIndex) {
+    throw invalid(
+      "CONFIG_INVALID",
+      owner,
+      `needs \`${need.job}\` in stage \`${target.stage}\`, a later stage than \`${owner.job.stage}\``,
+      "a job can only need jobs of its own or earlier stages",
+    );
+  }
+  const present = index.instancesByJob.get(need.job) ?? [];
+  if (need.matrix !== undefined) return matrixSubset(owner, need, present, target);
+  if (present.length === 0 && !need.optional) {
+    throw invalid(
+      "PLAN_INVALID",
+      owner,
+      `needs \`${need.job}\`, but \`${need.job}\` is not in this pipeline (its rules exclude it)`,
+      "mark the need `optional: true`, or give both jobs the same rules",
+    );
+  }
+  return present;
+}
+
+function matrixSubset(
+  owner: IncludedInstance,
+  need: Extract<Need, { kind: "job" }>,
+  present: readonly IncludedInstance[],
+  target: CiJob,
+): IncludedInstance[] {
+  const wanted = (need.matrix ?? []).flatMap(matrixCombinations);
+  const chosen: IncludedInstance[] = [];
+  for (const combo of wanted) {
+    const keys = Object.keys(combo);
+    const instance = present.find(
+      (i) =>
+        i.matrix !== undefined &&
+        Object.keys(i.matrix).length === keys.length &&
+        keys.every((k) => i.matrix?.[k] === combo[k]),
+    );
+    if (instance !== undefined) {
+      chosen.push(instance);
+      continue;
+    }
+    const defined = target.parallel?.kind === "matrix";
+    if (need.optional && defined) continue;
+    const values = Object.entries(combo)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(", ");
+    throw invalid(
+      defined ? "PLAN_INVALID" : "CONFIG_INVALID",
+      owner,
+      defined
+        ? `needs \`${need.job}\` with matrix ${values}, but no such instance is in this pipeline`
+        : `needs \`${need.job}\` with \`parallel:matrix\`, but \`${need.job}\` has no matrix`,
+    );
+  }
+  return chosen;
+}
+
+export function resolveDependencies(
+  owner: IncludedInstance,
+  dependencies: readonly string[],
+  neededNames: ReadonlySet<string> | undefined,
+  index: NeedsIndex,
+): string[] {
+  const names: string[] = [];
+  for (const dependency of dependencies) {
+    const target = index.configJobs.get(dependency);
+    if (target === undefined) {
+      throw invalid("CONFIG_INVALID", owner, `dependencies names \`${dependency}\`, which is not defined`);
+    }
+    if (index.stageIndex(target.stage) >= owner.stageIndex && neededNames === undefined) {
+      throw invalid(
+        "CONFIG_INVALID",
+        owner,
+        `dependencies names \`${dependency}\`, which is not in an earlier stage`,
+        "dependencies can only name jobs of earlier stages",
+      );
+    }
+    for (const instance of index.instancesByJob.get(dependency) ?? []) {
+      if (neededNames !== undefined && !neededNames.has(instance.name)) {
+        throw invalid(
+          "CONFIG_INVALID",
+          owner,
+          `dependencies names \`${dependency}\`, which is not in its \`needs\``,
+          "a job with `needs` can only depend on jobs it needs",
+        );
+      }
+      names.push(instance.name);
+    }
+  }
+  return names;
+}
+
+/** Needs within a stage can form a loop; report the first one found with its path. */
+export function findNeedsCycle(edges: ReadonlyMap<string, readonly string[]>): string[] | undefined {
+  const state = new Map<string, "visiting" | "done">();
+  const path: string[] = [];
+  const visit = (node: string): string[] | undefined => {
+    const current = state.get(node);
+    if (current === "done") return undefined;
+    if (current === "visiting") return [...path.slice(path.indexOf(node)), node];
+    state.set(node, "visiting");
+    path.push(node);
+    for (const next of edges.get(node) ?? []) {
+      const cycle = visit(next);
+      if (cycle !== undefined) return cycle;
+    }
+    path.pop();
+    state.set(node, "done");
+    return undefined;
+  };
+  for (const node of edges.keys()) {
+    const cycle = visit(node);
+    if (cycle !== undefined) return cycle;
+  }
+  return undefined;
+}
+
+function invalid(
+  code: "CONFIG_INVALID" | "PLAN_INVALID",
+  owner: IncludedInstance,
+  what: string,
+  hint?: string,
+): RunfleetError {
+  const key = what.startsWith("dependencies") ? "dependencies" : "needs";
+  return new RunfleetError(code, `job \`${owner.name}\` ${what}`, {
+    location: { ...owner.job.location, path: `${owner.job.name}.${key}` },
+    ...(hint === undefined ? {} : { hint }),
+  });
+}
