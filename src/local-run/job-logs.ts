@@ -1,0 +1,58 @@
+import { mkdir, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { plainLog } from "./plain-log.js";
+
+/**
+ * Every job's full log as plain text under `.runfleet/logs/<pipeline>/`, one file per job named after
+ * it. A retried job keeps each attempt: the last one is `<job>.log`, earlier ones `<job>.attempt-N.log`.
+ */
+export class JobLogs {
+  readonly dir: string;
+  private readonly fileNames = new Map<string, string>();
+  private readonly taken = new Set<string>();
+  private readonly attempts = new Map<string, number>();
+
+  constructor(stateDir: string, pipelineId: number) {
+    this.dir = join(stateDir, "logs", String(pipelineId));
+  }
+
+  async open(): Promise<void> {
+    await mkdir(this.dir, { recursive: true });
+  }
+
+  /** Writes one attempt's log and returns its path. */
+  async write(jobName: string, trace: string, willRetry: boolean): Promise<string> {
+    const attempt = (this.attempts.get(jobName) ?? 0) + 1;
+    this.attempts.set(jobName, attempt);
+    const base = this.fileBase(jobName);
+    const path = join(this.dir, willRetry ? `${base}.attempt-${attempt}.log` : `${base}.log`);
+    await writeFile(path, plainLog(trace));
+    return path;
+  }
+
+  /** The path the final attempt's log has (or will have). */
+  pathOf(jobName: string): string {
+    return join(this.dir, `${this.fileBase(jobName)}.log`);
+  }
+
+  private fileBase(jobName: string): string {
+    const known = this.fileNames.get(jobName);
+    if (known !== undefined) return known;
+    const safe = safeFileName(jobName);
+    let name = safe;
+    for (let n = 2; this.taken.has(name); n++) name = `${safe}-${n}`;
+    this.taken.add(name);
+    this.fileNames.set(jobName, name);
+    return name;
+  }
+}
+
+/** `test 3/200` → `test-3-of-200`, `deploy: [aws, eu]` → `deploy-aws-eu`: safe on every filesystem. */
+export function safeFileName(jobName: string): string {
+  const name = jobName
+    .replace(/ (\d+)\/(\d+)$/, "-$1-of-$2")
+    .replace(/[^A-Za-z0-9._-]+/g, "-")
+    .replace(/^[-.]+|-+$/g, "")
+    .slice(0, 120);
+  return name === "" ? "job" : name;
+}

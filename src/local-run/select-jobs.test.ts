@@ -1,0 +1,81 @@
+import { describe, expect, it } from "vitest";
+import type { PipelinePlan, PlannedJob } from "../plan/types.js";
+import { selectJobs } from "./select-jobs.js";
+
+function job(name: string, stage: string, extra: Partial<PlannedJob> = {}): PlannedJob {
+  return {
+    name,
+    baseName: name.replace(/ \d+\/\d+$/, ""),
+    stage,
+    stageIndex: 0,
+    when: "on_success",
+    allowFailure: false,
+    pipelineNeeds: [],
+    services: [],
+    tags: [],
+    variables: {},
+    rawVariables: [],
+    beforeScript: [],
+    script: ["true"],
+    afterScript: [],
+    cache: [],
+    retry: { max: 0, when: [], exitCodes: [] },
+    interruptible: false,
+    location: { file: ".gitlab-ci.yml", line: 1, column: 1 },
+    ...extra,
+  } as PlannedJob;
+}
+const need = (name: string) => ({ name, artifacts: true, optional: false });
+
+const plan: PipelinePlan = {
+  stages: ["build", "test", "deploy"],
+  jobs: [
+    job("compile", "build"),
+    job("lint", "build"),
+    job("unit 1/2", "test", { needs: [need("compile")] }),
+    job("unit 2/2", "test", { needs: [need("compile")] }),
+    job("e2e", "test", { dependencies: ["compile", "lint"] }),
+    job("ship", "deploy", { when: "manual", needs: [need("unit 1/2"), need("unit 2/2"), need("gate")] }),
+    job("gate", "deploy", { when: "manual", needs: [] }),
+  ],
+  predefinedVariables: {},
+  pipelineVariables: {},
+  source: "push",
+  warnings: [],
+};
+
+const names = (p: PipelinePlan) => p.jobs.map((j) => `${j.name}:${j.when}`);
+
+describe("selectJobs", () => {
+  it("keeps the whole plan when no job is named", () => {
+    expect(selectJobs(plan, [])).toBe(plan);
+  });
+
+  it.each([
+    [["lint"], ["lint:on_success"], ["build"]],
+    [["unit"], ["compile:on_success", "unit 1/2:on_success", "unit 2/2:on_success"], ["build", "test"]],
+    [["unit 2/2"], ["compile:on_success", "unit 2/2:on_success"], ["build", "test"]],
+    [
+      ["ship"],
+      ["compile:on_success", "unit 1/2:on_success", "unit 2/2:on_success", "ship:on_success", "gate:manual"],
+      ["build", "test", "deploy"],
+    ],
+  ])("%j selects its needs transitively", (selected, expected, stages) => {
+    const result = selectJobs(plan, selected);
+    expect(names(result)).toEqual(expected);
+    expect(result.stages).toEqual(stages);
+    expect(result.jobs.map((j) => j.stageIndex)).toEqual(result.jobs.map((j) => stages.indexOf(j.stage)));
+  });
+
+  it("drops dependencies on jobs that are not selected", () => {
+    expect(selectJobs(plan, ["e2e", "compile"]).jobs.find((j) => j.name === "e2e")?.dependencies).toEqual([
+      "compile",
+    ]);
+  });
+
+  it("refuses an unknown job name as a usage error listing the jobs", () => {
+    expect(() => selectJobs(plan, ["nope"])).toThrow(
+      expect.objectContaining({ code: "USAGE", hint: expect.stringContaining("compile, lint, unit") }),
+    );
+  });
+});

@@ -1,0 +1,46 @@
+import { RunfleetError } from "../errors/index.js";
+import type { PipelinePlan, PlannedJob } from "../plan/types.js";
+
+/**
+ * `runfleet run JOB...`: the named jobs plus every job they `needs`, transitively. A name matches a job
+ * instance (`test 2/3`) or all instances of a job (`test`). Named manual jobs run (naming them is the
+ * click); manual jobs pulled in only as a need stay manual, as they would on GitLab. Jobs left out
+ * disappear from `needs`-less stage gating and from `dependencies`.
+ */
+export function selectJobs(plan: PipelinePlan, names: readonly string[]): PipelinePlan {
+  if (names.length === 0) return plan;
+  const byName = new Map(plan.jobs.map((j) => [j.name, j]));
+  const named = new Set<string>();
+  for (const name of names) {
+    const matches = plan.jobs.filter((j) => j.name === name || j.baseName === name);
+    if (matches.length === 0) {
+      throw new RunfleetError("USAGE", `no job "${name}" in this pipeline`, {
+        hint: `jobs: ${[...new Set(plan.jobs.map((j) => j.baseName))].join(", ")}`,
+      });
+    }
+    for (const m of matches) named.add(m.name);
+  }
+  const selected = new Set<string>();
+  const visit = (name: string): void => {
+    if (selected.has(name)) return;
+    const job = byName.get(name);
+    if (job === undefined) return; // an optional need whose job is not in the pipeline
+    selected.add(name);
+    for (const need of job.needs ?? []) visit(need.name);
+  };
+  for (const name of named) visit(name);
+  const jobs = plan.jobs
+    .filter((j) => selected.has(j.name))
+    .map((j): PlannedJob => {
+      const when = named.has(j.name) && j.when === "manual" ? "on_success" : j.when;
+      const dependencies = j.dependencies?.filter((d) => selected.has(d));
+      return { ...j, when, ...(dependencies === undefined ? {} : { dependencies }) };
+    });
+  const stages = plan.stages.filter((s) => jobs.some((j) => j.stage === s));
+  const stageIndex = new Map(stages.map((s, i) => [s, i]));
+  return {
+    ...plan,
+    stages,
+    jobs: jobs.map((j) => ({ ...j, stageIndex: stageIndex.get(j.stage) ?? j.stageIndex })),
+  };
+}
