@@ -1,5 +1,8 @@
 // The planner: a pure function from a loaded CiConfig and a PlanContext (ref, source, variables, files)
 // to the PipelinePlan GitLab would create — rules evaluated, parallel jobs expanded, the DAG resolved.
+
+export { formatPlan } from "./format-plan.js";
+export { type PlanJson, type PlanJsonJob, toPlanJson } from "./plan-json.js";
 export { planPipeline } from "./plan-pipeline.js";
 export { slugify } from "./predefined-variables.js";
 export type * from "./types.js";

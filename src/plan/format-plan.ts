@@ -1,0 +1,87 @@
+import type { AllowFailure } from "../config/types.js";
+import type { PlannedJob, PlanResult } from "./types.js";
+
+/**
+ * `runfleet plan` for people: stages in order, each job with what decides when it runs (needs, when,
+ * allow_failure) and where (image, tags). Instances of one parallel job that agree on all of that
+ * are folded into one line, so a 200-way fan-out stays readable.
+ */
+export function formatPlan(result: PlanResult, indent = ""): string {
+  if (result.kind === "none") return `${indent}no pipeline: ${result.noPipeline.reason}\n`;
+  const { plan } = result;
+  const lines: string[] = [];
+  const title = plan.name === undefined ? "" : ` "${plan.name}"`;
+  lines.push(
+    `${indent}pipeline${title} (${plan.source}): ${plural(plan.stages.length, "stage")}, ${plural(plan.jobs.length, "job")}`,
+  );
+  for (const stage of plan.stages) {
+    lines.push(`${indent}  stage ${stage}`);
+    const jobs = plan.jobs.filter((j) => j.stage === stage);
+    for (const group of foldInstances(jobs)) {
+      const [first] = group;
+      if (first === undefined) continue;
+      const label =
+        group.length === 1 ? first.name : `${first.name} … ${group[group.length - 1]?.name ?? ""}`;
+      const count = group.length === 1 ? "" : ` (${group.length} jobs)`;
+      lines.push(`${indent}    ${label}${count}`);
+      const details = describe(first);
+      if (details !== "") lines.push(`${indent}      ${details}`);
+      const child = first.trigger?.kind === "child" ? first.trigger.child : undefined;
+      if (child !== undefined) lines.push(formatPlan(child, `${indent}      `).trimEnd());
+    }
+  }
+  return `${lines.join("\n")}\n`;
+}
+
+function describe(job: PlannedJob): string {
+  const parts: string[] = [];
+  if (job.needs !== undefined)
+    parts.push(
+      job.needs.length === 0
+        ? "needs: none (starts at once)"
+        : `needs: ${job.needs.map((n) => n.name).join(", ")}`,
+    );
+  if (job.when !== "on_success")
+    parts.push(job.when === "delayed" ? `when: delayed ${job.startIn ?? 0}s` : `when: ${job.when}`);
+  const allow = allowFailureText(job.allowFailure);
+  if (allow !== "") parts.push(allow);
+  if (job.image !== undefined) parts.push(`image: ${job.image.name}`);
+  if (job.tags.length > 0) parts.push(`tags: ${job.tags.join(", ")}`);
+  if (job.trigger?.kind === "project")
+    parts.push(`triggers project ${job.trigger.project} (not run locally)`);
+  if (job.trigger?.kind === "child" && job.trigger.child === undefined)
+    parts.push("child pipeline known at run time");
+  return parts.join(" | ");
+}
+
+function allowFailureText(allow: AllowFailure): string {
+  if (allow === true) return "allowed to fail";
+  if (allow === false) return "";
+  return `allowed to fail with exit codes ${allow.exitCodes.join(", ")}`;
+}
+
+/** Consecutive instances of the same job with the same details fold into one group. */
+function foldInstances(jobs: readonly PlannedJob[]): PlannedJob[][] {
+  const groups: PlannedJob[][] = [];
+  for (const job of jobs) {
+    const last = groups[groups.length - 1];
+    const head = last?.[0];
+    if (
+      last !== undefined &&
+      head !== undefined &&
+      head.baseName === job.baseName &&
+      job.parallel !== undefined &&
+      job.trigger === undefined &&
+      describe(head) === describe(job)
+    ) {
+      last.push(job);
+    } else {
+      groups.push([job]);
+    }
+  }
+  return groups;
+}
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? "" : "s"}`;
+}
