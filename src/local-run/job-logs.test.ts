@@ -28,12 +28,13 @@ describe("JobLogs", () => {
   it("writes plain logs per job, keeps retried attempts and separates names that sanitise alike", async () => {
     const logs = new JobLogs(dir, 7);
     await logs.open();
-    await logs.write("a:b", "\x1b[31mone\x1b[0m\n", false);
-    await logs.write("a b", "two\n", false);
-    const first = await logs.write("flaky", "try 1\n", true);
-    const last = await logs.write("flaky", "try 2\n", false);
+    await logs.write("a:b", "\x1b[31mone\x1b[0m\n");
+    await logs.write("a b", "two\n");
+    const first = await logs.write("flaky", "try 1\n");
+    expect(first).toBe(logs.pathOf("flaky"));
+    const last = await logs.write("flaky", "try 2\n");
     expect(last).toBe(logs.pathOf("flaky"));
-    expect(first).toBe(join(dir, "logs", "7", "flaky.attempt-1.log"));
+    expect(await readFile(join(dir, "logs", "7", "flaky.attempt-1.log"), "utf8")).toBe("try 1\n");
     expect((await readdir(logs.dir)).sort()).toEqual([
       "a-b-2.log",
       "a-b.log",

@@ -1,10 +1,11 @@
-import { mkdir, writeFile } from "node:fs/promises";
+import { mkdir, rename, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { plainLog } from "./plain-log.js";
 
 /**
  * Every job's full log as plain text under `.runfleet/logs/<pipeline>/`, one file per job named after
- * it. A retried job keeps each attempt: the last one is `<job>.log`, earlier ones `<job>.attempt-N.log`.
+ * it. A retried job keeps each attempt: the newest is `<job>.log`, earlier ones `<job>.attempt-N.log`
+ * (renamed when the next attempt's log arrives, so no need to know in advance whether a retry follows).
  */
 export class JobLogs {
   readonly dir: string;
@@ -20,12 +21,13 @@ export class JobLogs {
     await mkdir(this.dir, { recursive: true });
   }
 
-  /** Writes one attempt's log and returns its path. */
-  async write(jobName: string, trace: string, willRetry: boolean): Promise<string> {
+  /** Writes the newest attempt's log and returns its path. */
+  async write(jobName: string, trace: string): Promise<string> {
     const attempt = (this.attempts.get(jobName) ?? 0) + 1;
     this.attempts.set(jobName, attempt);
     const base = this.fileBase(jobName);
-    const path = join(this.dir, willRetry ? `${base}.attempt-${attempt}.log` : `${base}.log`);
+    const path = join(this.dir, `${base}.log`);
+    if (attempt > 1) await rename(path, join(this.dir, `${base}.attempt-${attempt - 1}.log`));
     await writeFile(path, plainLog(trace));
     return path;
   }

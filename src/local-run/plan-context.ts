@@ -1,0 +1,52 @@
+import { basename } from "node:path";
+import type { PipelineSource, PlanContext } from "../plan/types.js";
+import type { Project } from "./find-project.js";
+import { git } from "./git-command.js";
+import type { Snapshot } from "./snapshot.js";
+
+const NO_SHA = "0000000000000000000000000000000000000000";
+
+export interface ContextInput {
+  readonly project: Project;
+  readonly snapshot: Snapshot;
+  readonly ref: string | undefined;
+  readonly source: PipelineSource;
+  readonly variables: Readonly<Record<string, string>>;
+}
+
+/**
+ * What GitLab would know about this pipeline's trigger, read from the snapshot: the branch (or `--ref`),
+ * the commit, the default branch (`origin/HEAD`, else the current branch), and the files at the commit
+ * for `rules:exists`. `rules:changes` is left unknown — true — as for a pipeline without a push diff.
+ */
+export async function buildPlanContext(input: ContextInput): Promise<PlanContext> {
+  const { project, snapshot } = input;
+  const run = (args: readonly string[], allowExitCodes: readonly number[] = []) =>
+    git(["--git-dir", project.gitDir, ...args], { cwd: project.root, allowExitCodes });
+  const files = (await run(["ls-tree", "-r", "-z", "--name-only", snapshot.sha])).stdout
+    .split("\0")
+    .filter((f) => f !== "");
+  const originHead = await run(["symbolic-ref", "-q", "--short", "refs/remotes/origin/HEAD"], [1, 128]);
+  const defaultBranch =
+    originHead.exitCode === 0 && originHead.stdout.startsWith("origin/")
+      ? originHead.stdout.slice("origin/".length)
+      : (snapshot.branch ?? "main");
+  const ref = input.ref ?? snapshot.branch ?? defaultBranch;
+  const commit = (await run(["log", "-1", "--format=%an <%ae>%x00%B", snapshot.sha])).stdout;
+  const [author = "", message = ""] = commit.split("\0");
+  const projectName = basename(project.root);
+  return {
+    ref,
+    refType: "branch",
+    sha: snapshot.sha,
+    beforeSha: snapshot.headSha !== null && snapshot.headSha !== snapshot.sha ? snapshot.headSha : NO_SHA,
+    source: input.source,
+    defaultBranch,
+    repositoryFiles: files,
+    variables: input.variables,
+    projectPath: `local/${projectName}`,
+    projectName,
+    commitMessage: message.trim(),
+    commitAuthor: author,
+  };
+}
