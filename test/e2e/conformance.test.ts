@@ -1,0 +1,189 @@
+import { execFileSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import { readFile } from "node:fs/promises";
+import { join, resolve } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { RunReport } from "../../src/local-run/run-report.js";
+import { requireSuite } from "../support/require-suite.js";
+import { ensureBuilt, REPO_ROOT, runCli } from "./support/built-cli.js";
+import {
+  type ConformanceCase,
+  loadCases,
+  mapArgs,
+  normalizeJobName,
+  type RecordedRun,
+  type RecordedStep,
+} from "./support/conformance-case.js";
+import { readReport } from "./support/report.js";
+import { cleanup, tempDir } from "./support/temp-repo.js";
+
+// Replays the recorded gitlab-ci-local runs (../shared/conformance/gitlab-ci-local) with `runfleet run`
+// and compares job sets, statuses, exit codes and output lines. Where gitlab-ci-local and GitLab
+// differ, GitLab wins: every such difference is in DIFFERENCES below, applied by name, never silently.
+
+const CORPUS = resolve(REPO_ROOT, "../shared/conformance/gitlab-ci-local");
+const available = requireSuite({
+  suite: "conformance (gitlab-ci-local corpus)",
+  available: existsSync(join(CORPUS, "cases")),
+  howToEnable: `put the corpus at ${CORPUS} (a sibling "shared" folder of the repository, with cases/ and materialize.sh)`,
+});
+
+/** Deliberate differences from the recordings, by `case/run` id. Each names what GitLab does instead. */
+const DIFFERENCES: Readonly<Record<string, string>> = {
+  "*/parallel names":
+    "gitlab-ci-local names instances `job: [1/3]`, matrix `job: [a,b]`; GitLab `job 1/3`, `job: [a, b]` (normalised)",
+  "*/jobs without --needs":
+    "gitlab-ci-local runs a named job alone; runfleet run JOB runs its needs too, as GitLab must (only the named jobs are compared)",
+  "*/<case-dir>":
+    "gitlab-ci-local runs in the case directory; GitLab and Runfleet run each job in its own clean checkout (a path placeholder matches any path)",
+  "*/exit_codes mismatch":
+    "gitlab-ci-local exits 0 when allow_failure:exit_codes does not match; GitLab fails the pipeline (expected exit 1)",
+};
+
+interface Outcome {
+  readonly caseName: string;
+  readonly runId: string;
+  readonly result: "passed" | "failed" | "not_replayable";
+  readonly detail: string;
+}
+const outcomes: Outcome[] = [];
+
+const MAX_PARALLEL = 2;
+let running = 0;
+const waiting: (() => void)[] = [];
+async function slot<T>(work: () => Promise<T>): Promise<T> {
+  if (running >= MAX_PARALLEL) await new Promise<void>((r) => waiting.push(r));
+  running++;
+  try {
+    return await work();
+  } finally {
+    running--;
+    waiting.shift()?.();
+  }
+}
+
+function lineMatcher(expected: string): RegExp {
+  const escaped = expected.replace(/[.*+?^${}()|[\]\\]/g, "\\$&").replace(/<case-dir>/g, ".*");
+  return new RegExp(`^${escaped}$`);
+}
+
+/** Checks one recorded step against a Runfleet report; returns the mismatches (empty = conformant). */
+async function compareStep(
+  step: RecordedStep,
+  code: number | null,
+  report: RunReport | null,
+): Promise<string[]> {
+  const problems: string[] = [];
+  const summary = step.summary;
+  const mismatchExitCodes = summary.jobs.some((j) => j.status === "FAIL") && step.exit_code === 0;
+  const expectedExit = summary.mode === "error" || mismatchExitCodes ? 1 : step.exit_code;
+  if (code !== expectedExit) problems.push(`exit code ${code}, expected ${expectedExit}`);
+  if (summary.mode === "error") return problems;
+  if (report === null) return [...problems, "no report written"];
+  const ours = new Map(report.jobs.map((j) => [j.name, j]));
+  const mapping = mapArgs(step.args, summary.mode);
+  const named = mapping.kind === "run" ? mapping.namedOnly : null;
+  const expectedJobs = summary.jobs
+    .map((j) => ({ ...j, name: normalizeJobName(j.name) }))
+    .filter((j) => named === null || named.some((n) => j.name === n || j.name.startsWith(`${n} `)));
+  for (const exp of expectedJobs) {
+    const job = ours.get(exp.name);
+    if (job === undefined) {
+      problems.push(`job "${exp.name}" did not run`);
+      continue;
+    }
+    const want = exp.status === "PASS" ? "success" : "failed";
+    if (job.status !== want) problems.push(`job "${exp.name}" ${job.status}, expected ${want}`);
+    if (exp.exit_code !== null && job.exitCode !== exp.exit_code) {
+      problems.push(`job "${exp.name}" exit ${job.exitCode}, expected ${exp.exit_code}`);
+    }
+    const lines = job.log === null ? [] : (await readFile(job.log, "utf8")).split("
+");
+    let at = 0;
+    for (const want of [...exp.output, ...(exp.stderr_output ?? [])]) {
+      const re = lineMatcher(want);
+      const found = lines.findIndex((l, i) => i >= at && re.test(l));
+      if (found === -1) problems.push(`job "${exp.name}" output lacks "${want}"`);
+      else if (exp.stderr_output === undefined) at = found + 1;
+    }
+  }
+  if (named === null) {
+    const ran = [...ours.values()].filter((j) => j.status === "success" || j.status === "failed");
+    const expectedNames = new Set(expectedJobs.map((j) => j.name));
+    for (const j of ran)
+      if (!expectedNames.has(j.name)) problems.push(`job "${j.name}" ran, gitlab-ci-local did not run it`);
+  }
+  return problems;
+}
+
+async function replay(c: ConformanceCase, run: RecordedRun): Promise<Outcome> {
+  const mappings = run.steps.map((s) => mapArgs(s.args, s.summary.mode));
+  const unmappable = mappings.find((m) => m.kind === "not_replayable");
+  if (unmappable?.kind === "not_replayable") {
+    return { caseName: c.name, runId: run.id, result: "not_replayable", detail: unmappable.reason };
+  }
+  if (run.steps.some((s) => s.summary.mode === "preview")) {
+    return { caseName: c.name, runId: run.id, result: "not_replayable", detail: "preview run" };
+  }
+  const dir = await tempDir("runfleet-conformance-");
+  try {
+    const checkout = join(dir, "case");
+    execFileSync("bash", [join(CORPUS, "materialize.sh"), c.dir, checkout]);
+    if (run.setup !== null) execFileSync("bash", ["-c", run.setup], { cwd: checkout });
+    const problems: string[] = [];
+    for (const [i, step] of run.steps.entries()) {
+      const mapping = mappings[i];
+      if (mapping?.kind !== "run") continue;
+      const reportPath = join(dir, `report-${i}.json`);
+      const r = await runCli(["run", "--quiet", "--report", reportPath, ...mapping.args], {
+        cwd: checkout,
+        timeoutMs: 90_000,
+        env: { HOME: dir },
+      });
+      const report = existsSync(reportPath) ? await readReport(reportPath) : null;
+      const stepProblems = await compareStep(step, r.code, report);
+      if (stepProblems.length > 0 && r.stderr.trim() !== "")
+        stepProblems.push(`stderr: ${r.stderr.trim().slice(0, 400)}`);
+      problems.push(...stepProblems.map((p) => (run.steps.length > 1 ? `step ${i + 1}: ${p}` : p)));
+    }
+    return {
+      caseName: c.name,
+      runId: run.id,
+      result: problems.length === 0 ? "passed" : "failed",
+      detail: problems.join("; "),
+    };
+  } finally {
+    await cleanup(dir);
+  }
+}
+
+const cases = available ? loadCases(join(CORPUS, "cases")) : [];
+const table = cases.flatMap((c) => c.runs.map((run) => [`${c.name}/${run.id}`, c, run] as const));
+
+describe.runIf(available)("conformance with the gitlab-ci-local corpus", () => {
+  beforeAll(ensureBuilt, 180_000);
+  afterAll(() => {
+    const count = (r: Outcome["result"]) => outcomes.filter((o) => o.result === r).length;
+    const lines = outcomes
+      .filter((o) => o.result !== "passed")
+      .map((o) => `  ${o.result === "failed" ? "FAIL" : "n/a "} ${o.caseName}/${o.runId}: ${o.detail}`);
+    process.stderr.write(
+      `conformance: ${count("passed")} passed, ${count("failed")} failed, ${count("not_replayable")} not replayable ` +
+        `of ${outcomes.length} recorded runs\n${lines.join("\n")}\n` +
+        `deliberate differences applied:\n${Object.entries(DIFFERENCES)
+          .map(([k, v]) => `  ${k}: ${v}`)
+          .join("\n")}\n`,
+    );
+  });
+
+  it.concurrent.each(table)(
+    "%s",
+    async (_, c, run) => {
+      const outcome = await slot(() => replay(c, run));
+      outcomes.push(outcome);
+      if (outcome.result === "not_replayable") return;
+      expect(outcome.detail).toBe("");
+    },
+    300_000,
+  );
+});
