@@ -4,6 +4,6 @@
 export { formatPlan } from "./format-plan.js";
 export { type PlanJson, type PlanJsonJob, toPlanJson } from "./plan-json.js";
 export { planPipeline } from "./plan-pipeline.js";
-export { slugify } from "./predefined-variables.js";
+export { predefinedVariables, slugify } from "./predefined-variables.js";
 export type * from "./types.js";
 export { PIPELINE_SOURCES } from "./types.js";
