@@ -28,7 +28,10 @@ export async function createZip(root: string, files: readonly string[]): Promise
     const full = join(root, rel);
     const info = await lstat(full);
     if (info.isSymbolicLink()) {
-      entries[rel] = [Buffer.from(await readlink(full)), { os: 3, attrs: (S_IFLNK | 0o777) * 0x10000, level: 0 }];
+      entries[rel] = [
+        Buffer.from(await readlink(full)),
+        { os: 3, attrs: (S_IFLNK | 0o777) * 0x10000, level: 0 },
+      ];
     } else if (info.isFile()) {
       entries[rel] = [await readFile(full), { os: 3, attrs: ((info.mode & 0o7777) | 0o100000) * 0x10000 }];
     }
