@@ -52,7 +52,7 @@ function listFiles(dir: string): string[] {
     .sort();
 }
 
-export function fixtureContext(dir: string): PlanContext {
+function fixtureContext(dir: string): PlanContext {
   const file = join(dir, "context.json");
   const fixture: FixtureContext = existsSync(file)
     ? (JSON.parse(readFileSync(file, "utf8")) as FixtureContext)
