@@ -97,8 +97,7 @@ async function compareStep(
     if (exp.exit_code !== null && job.exitCode !== exp.exit_code) {
       problems.push(`job "${exp.name}" exit ${job.exitCode}, expected ${exp.exit_code}`);
     }
-    const lines = job.log === null ? [] : (await readFile(job.log, "utf8")).split("
-");
+    const lines = job.log === null ? [] : (await readFile(job.log, "utf8")).split("\n");
     let at = 0;
     for (const want of [...exp.output, ...(exp.stderr_output ?? [])]) {
       const re = lineMatcher(want);
