@@ -134,7 +134,8 @@ export interface CacheConfig {
   readonly key: CacheKey;
   readonly paths: readonly string[];
   readonly untracked: boolean;
-  readonly policy: "pull" | "push" | "pull-push";
+  /** A `$VARIABLE` policy is expanded when the job runs. */
+  readonly policy: "pull" | "push" | "pull-push" | `$${string}`;
   readonly when: UploadWhen;
   readonly fallbackKeys: readonly string[];
   readonly unprotect: boolean;
@@ -270,7 +271,9 @@ export type ConfigWarningCode =
   | "UNSUPPORTED_NEEDS_PROJECT"
   | "PRIVILEGED_SERVICE"
   | "IGNORED_KEYWORD"
-  | "DUPLICATE_KEY";
+  | "DUPLICATE_KEY"
+  | "INCLUDE_MATCHED_NOTHING"
+  | "RULE_NOT_EVALUATED";
 
 /** Something GitLab accepts but Runfleet cannot honour here (or a likely mistake); never fatal. */
 export interface ConfigWarning {
