@@ -238,9 +238,10 @@ export function parseRunnerConfig(text: string, file: string): ParsedConfig {
   const logLevel = v.str(doc, [], "log_level", false) ?? DEFAULTS.logLevel;
   if (!LOG_LEVELS.includes(logLevel as LogLevel))
     v.fail([], "log_level", `\`log_level\` must be one of ${LOG_LEVELS.join(", ")}`);
-  const runners = doc.runners ?? [];
-  if (!Array.isArray(runners))
-    v.fail([], "runners", "`runners` must be an array of tables: write [[runners]]");
+  const rawRunners = doc.runners ?? [];
+  const runners: unknown[] = Array.isArray(rawRunners)
+    ? rawRunners
+    : v.fail([], "runners", "`runners` must be an array of tables: write [[runners]]");
   const checkInterval = v.int(doc, [], "check_interval", DEFAULTS.checkInterval, 0);
   return {
     config: {
