@@ -1,0 +1,524 @@
+import { rmSync } from "node:fs";
+import { join } from "node:path";
+import { toRunfleetError } from "../../../../src/errors/index.js";
+import type { FargateModel } from "../fargate/fargate-model.js";
+import { isApiStatus } from "../kube/kube-api-error.js";
+import type { KubeClient } from "../kube/kube-client.js";
+import type { Container, Pod } from "../kube/types.js";
+import type { LogStore, PodLogKey } from "../logs/log-store.js";
+import {
+  type ContainerExit,
+  ContainerStartError,
+  type PodRuntime,
+  type RunningContainer,
+} from "../runtimes/pod-runtime.js";
+import { lostRun, runFromApi } from "./api-state.js";
+import { type ApiServerAddress, expandReferences, resolveContainerEnv } from "./container-env.js";
+import type { ContainerRecord, PodRunState, PodVerdict } from "./container-run.js";
+import type { NodeAllocatable, PodAddresses } from "./field-ref.js";
+import { PodResources } from "./pod-resources.js";
+import { buildPodStatus, computePhase } from "./pod-status.js";
+import { StatusReporter } from "./status-reporter.js";
+
+export interface WorkerDeps {
+  readonly client: KubeClient;
+  readonly runtime: PodRuntime;
+  readonly logs: LogStore;
+  readonly fargate: FargateModel;
+  readonly addresses: PodAddresses;
+  readonly allocatable: NodeAllocatable;
+  readonly apiServer: ApiServerAddress;
+  readonly stateDir: string;
+  readonly log: (message: string) => void;
+}
+
+type StopCause = "deleted" | "deadline" | "shutdown";
+
+const sleep = (ms: number, signal: AbortSignal) =>
+  new Promise<boolean>((done) => {
+    if (signal.aborted) return done(false);
+    const timer = setTimeout(() => done(true), ms);
+    signal.addEventListener("abort", () => {
+      clearTimeout(timer);
+      done(false);
+    });
+  });
+
+/** A one-shot latch: `fire` may be called any number of times. */
+function signal(): { promise: Promise<void>; fire: () => void } {
+  let fire: () => void = () => {};
+  const promise = new Promise<void>((resolve) => {
+    fire = resolve;
+  });
+  return { promise, fire: () => fire() };
+}
+
+const isTerminal = (pod: Pod) => pod.status?.phase === "Succeeded" || pod.status?.phase === "Failed";
+const restartBackoffMs = (restarts: number) => Math.min(1000 * 2 ** (restarts - 1), 30_000);
+
+/**
+ * One pod's life on this node: Fargate launch wait, volumes, init containers in order, app
+ * containers (and native sidecars), restarts by policy, activeDeadlineSeconds, graceful deletion,
+ * and the final DELETE that lets the pod disappear. Every change of state is reported through
+ * the status subresource.
+ */
+export class PodWorker {
+  readonly uid: string;
+  readonly done: Promise<void>;
+  private pod: Pod;
+  private readonly state: PodRunState;
+  private readonly specs = new Map<ContainerRecord, Container>();
+  private readonly running = new Map<ContainerRecord, RunningContainer>();
+  private readonly abort = new AbortController();
+  private readonly reporter: StatusReporter;
+  private readonly resources: PodResources;
+  private stopCause: StopCause | undefined;
+  private killAt = Number.POSITIVE_INFINITY;
+  private killTimer: NodeJS.Timeout | undefined;
+  private killed = false;
+  private deadlineTimer: NodeJS.Timeout | undefined;
+  private refreshTimer: NodeJS.Timeout | undefined;
+  private appFinished = false;
+  private finished = false;
+  private removed = false;
+  private deleting = false;
+
+  constructor(
+    private readonly deps: WorkerDeps,
+    pod: Pod,
+  ) {
+    this.pod = pod;
+    this.uid = pod.metadata.uid ?? "";
+    const policy = (c: Container) => c.restartPolicy === "Always";
+    const hasInit = (pod.spec.initContainers ?? []).length > 0;
+    const record = (c: Container, sidecar: boolean, reason: string): ContainerRecord => {
+      const r: ContainerRecord = {
+        name: c.name,
+        image: c.image ?? "",
+        sidecar,
+        state: { kind: "waiting", reason },
+        lastState: undefined,
+        restartCount: 0,
+      };
+      this.specs.set(r, c);
+      return r;
+    };
+    this.state = {
+      startTime: undefined,
+      sandboxReady: false,
+      init: (pod.spec.initContainers ?? []).map((c) => record(c, policy(c), "PodInitializing")),
+      app: pod.spec.containers.map((c) =>
+        record(c, false, hasInit ? "PodInitializing" : "ContainerCreating"),
+      ),
+      verdict: undefined,
+    };
+    const ns = this.namespace;
+    this.reporter = new StatusReporter(
+      deps.client,
+      ns,
+      pod.metadata.name,
+      this.uid,
+      () => buildPodStatus(this.pod, this.state, deps.addresses, new Date()),
+      deps.log,
+    );
+    this.resources = new PodResources(
+      deps.client,
+      pod,
+      join(deps.stateDir, "pods", this.uid),
+      deps.addresses,
+      deps.allocatable,
+    );
+    this.done = this.begin();
+  }
+
+  private get namespace(): string {
+    return this.pod.metadata.namespace ?? "default";
+  }
+
+  private get logKey(): PodLogKey {
+    return { namespace: this.namespace, pod: this.pod.metadata.name, uid: this.uid };
+  }
+
+  /** A newer version of the pod from the watch. */
+  update(pod: Pod): void {
+    this.pod = pod;
+    if (pod.metadata.deletionTimestamp) {
+      this.stop("deleted", pod.metadata.deletionGracePeriodSeconds ?? 0);
+    }
+    if (this.state.startTime && !this.finished) this.armDeadline();
+  }
+
+  /** The pod is gone from the API (force-deleted): kill now, write nothing more. */
+  gone(): void {
+    this.removed = true;
+    this.reporter.stop();
+    this.stop("deleted", 0);
+  }
+
+  /** The agent is stopping: give the pod at most `maxGrace` seconds, then kill it. */
+  async shutdown(maxGraceSeconds: number): Promise<void> {
+    this.stop("shutdown", Math.min(this.pod.spec.terminationGracePeriodSeconds ?? 30, maxGraceSeconds));
+    await this.done;
+  }
+
+  private async begin(): Promise<void> {
+    if (isTerminal(this.pod)) {
+      this.finished = true;
+      if (this.pod.metadata.deletionTimestamp) await this.deleteFromApi();
+      return;
+    }
+    if (this.wasStartedBefore()) {
+      await this.markLost();
+      return;
+    }
+    try {
+      await this.run();
+    } catch (err) {
+      this.deps.log(`pod ${this.namespace}/${this.pod.metadata.name}: ${toRunfleetError(err).message}`);
+      this.state.verdict ??= {
+        phase: "Failed",
+        reason: "NodeAgentError",
+        message: toRunfleetError(err).message,
+      };
+    }
+    await this.stopRemaining();
+    await this.finish();
+  }
+
+  /** Statuses from a previous agent run: its processes or containers were stopped with it. */
+  private wasStartedBefore(): boolean {
+    const statuses = [
+      ...(this.pod.status?.initContainerStatuses ?? []),
+      ...(this.pod.status?.containerStatuses ?? []),
+    ];
+    return statuses.some((s) => "running" in s.state || "terminated" in s.state);
+  }
+
+  private async markLost(): Promise<void> {
+    const now = new Date();
+    const restore = (records: ContainerRecord[], statuses = this.pod.status?.containerStatuses) => {
+      for (const r of records) {
+        const run = lostRun(
+          runFromApi(
+            statuses?.find((s) => s.name === r.name),
+            now,
+          ),
+          now,
+        );
+        if (run) r.state = run;
+      }
+    };
+    restore(this.state.init, this.pod.status?.initContainerStatuses);
+    restore(this.state.app);
+    this.state.startTime = this.pod.status?.startTime ? new Date(this.pod.status.startTime) : now;
+    this.state.verdict = {
+      phase: "Failed",
+      reason: "NodeRestarted",
+      message: "the node agent restarted; the pod's containers were stopped with it",
+    };
+    this.finished = true;
+    this.reporter.report();
+    await this.reporter.flush();
+    if (this.pod.metadata.deletionTimestamp) await this.deleteFromApi();
+  }
+
+  private async run(): Promise<void> {
+    this.state.startTime = new Date();
+    this.armDeadline();
+    this.reporter.report();
+    if (!(await this.deps.fargate.waitForLaunch(this.abort.signal))) return;
+    if (!(await this.prepare())) return;
+    this.state.sandboxReady = true;
+    this.reporter.report();
+    const sidecars: Promise<void>[] = [];
+    for (const record of this.state.init) {
+      if (record.sidecar) {
+        // The next init container starts once the sidecar runs (no startup probes on this node).
+        const started = signal();
+        sidecars.push(this.supervise(record, true, started.fire).then(started.fire));
+        await started.promise;
+        continue;
+      }
+      if (!(await this.supervise(record, false))) {
+        await Promise.all(sidecars);
+        return;
+      }
+    }
+    for (const record of this.state.app) {
+      if (record.state.kind === "waiting") record.state = { kind: "waiting", reason: "ContainerCreating" };
+    }
+    await Promise.all(this.state.app.map((record) => this.supervise(record, false)));
+    this.appFinished = true;
+    this.terminateSidecars();
+    await Promise.all(sidecars);
+  }
+
+  /** Volumes need the API: retry until they can be written or the pod stops. */
+  private async prepare(): Promise<boolean> {
+    let lastMessage = "";
+    while (!this.abort.signal.aborted) {
+      try {
+        await this.resources.fetchObjects();
+        await this.resources.fetchTokens();
+        this.resources.writeVolumes();
+        this.scheduleTokenRefresh();
+        return true;
+      } catch (err) {
+        const message = toRunfleetError(err).message;
+        if (message !== lastMessage) {
+          lastMessage = message;
+          this.deps.log(`pod ${this.namespace}/${this.pod.metadata.name}: volumes not ready: ${message}`);
+          for (const r of [...this.state.init, ...this.state.app]) {
+            if (r.state.kind === "waiting") r.state = { kind: "waiting", reason: r.state.reason, message };
+          }
+          this.reporter.report();
+        }
+        await sleep(2000, this.abort.signal);
+      }
+    }
+    return false;
+  }
+
+  private scheduleTokenRefresh(): void {
+    const after = this.resources.refreshAfterSeconds;
+    if (after === undefined) return;
+    this.refreshTimer = setTimeout(() => {
+      this.resources
+        .fetchTokens()
+        .then(() => this.resources.writeVolumes(true))
+        .catch((err: unknown) => this.deps.log(`token refresh: ${toRunfleetError(err).message}`))
+        .finally(() => this.scheduleTokenRefresh());
+    }, after * 1000);
+    this.refreshTimer.unref();
+  }
+
+  /**
+   * Runs a container, restarting it as the policy says. Returns true when it ended successfully
+   * (what init containers need to let the next one start).
+   */
+  private async supervise(record: ContainerRecord, sidecar: boolean, started?: () => void): Promise<boolean> {
+    const policy = this.pod.spec.restartPolicy ?? "Always";
+    for (;;) {
+      const exit = await this.runOnce(record, started);
+      if (!exit || this.abort.signal.aborted) return false;
+      if (sidecar && this.appFinished) return true;
+      let restart: boolean;
+      if (sidecar) restart = true;
+      else if (!this.state.app.includes(record)) restart = exit.exitCode !== 0 && policy !== "Never";
+      else restart = policy === "Always" || (policy === "OnFailure" && exit.exitCode !== 0);
+      if (!restart) return exit.exitCode === 0;
+      record.lastState = record.state;
+      record.restartCount++;
+      record.state = {
+        kind: "waiting",
+        reason: "CrashLoopBackOff",
+        message: `back-off restarting failed container ${record.name}`,
+      };
+      this.reporter.report();
+      if (!(await sleep(restartBackoffMs(record.restartCount), this.abort.signal))) return false;
+    }
+  }
+
+  /** One start of one container, to its exit. Undefined when it never started (the pod stopped). */
+  private async runOnce(record: ContainerRecord, started?: () => void): Promise<ContainerExit | undefined> {
+    const spec = this.specs.get(record);
+    if (!spec) return undefined;
+    for (;;) {
+      if (this.abort.signal.aborted) return undefined;
+      let env: Record<string, string>;
+      let mounts: ReturnType<PodResources["mountsFor"]>;
+      try {
+        env = resolveContainerEnv(spec, {
+          pod: this.pod,
+          objects: this.resources.objects,
+          addresses: this.deps.addresses,
+          allocatable: this.deps.allocatable,
+          apiServer: this.deps.apiServer,
+        });
+        mounts = this.resources.mountsFor(spec);
+      } catch (err) {
+        record.state = {
+          kind: "waiting",
+          reason: "CreateContainerConfigError",
+          message: toRunfleetError(err).message,
+        };
+        this.reporter.report();
+        if (!(await sleep(2000, this.abort.signal))) return undefined;
+        await this.resources.fetchObjects().catch(() => undefined);
+        continue;
+      }
+      const log = this.deps.logs.open(this.logKey, record.name, record.restartCount);
+      let container: RunningContainer;
+      try {
+        container = await this.deps.runtime.start({
+          podUid: this.uid,
+          podName: this.pod.metadata.name,
+          namespace: this.namespace,
+          podDir: this.resources.podDir,
+          name: record.name,
+          image: record.image,
+          command: spec.command?.map((part) => expandReferences(part, env)),
+          args: spec.args?.map((part) => expandReferences(part, env)),
+          workingDir: spec.workingDir,
+          env,
+          mounts,
+          attempt: record.restartCount,
+          log,
+        });
+      } catch (err) {
+        log.close();
+        const failure = err instanceof ContainerStartError ? err : undefined;
+        const message = toRunfleetError(err).message;
+        if (failure?.outcome === "waiting") {
+          record.state = { kind: "waiting", reason: failure.reason, message };
+          this.reporter.report();
+          if (!(await sleep(5000, this.abort.signal))) return undefined;
+          continue;
+        }
+        const finishedAt = new Date();
+        record.state = {
+          kind: "terminated",
+          exitCode: 128,
+          reason: failure?.reason ?? "StartError",
+          message,
+          finishedAt,
+        };
+        this.reporter.report();
+        return { exitCode: 128, reason: "Error", finishedAt };
+      }
+      this.running.set(record, container);
+      if (this.killed) container.kill("SIGKILL");
+      else if (this.abort.signal.aborted) container.kill("SIGTERM");
+      record.state = { kind: "running", id: container.id, startedAt: container.startedAt };
+      this.reporter.report();
+      started?.();
+      const exit = await container.exited;
+      this.running.delete(record);
+      log.close(exit.finishedAt);
+      record.state = {
+        kind: "terminated",
+        id: container.id,
+        exitCode: exit.exitCode,
+        ...(exit.signal ? { signal: exit.signal } : {}),
+        reason: exit.reason,
+        startedAt: container.startedAt,
+        finishedAt: exit.finishedAt,
+      };
+      this.reporter.report();
+      return exit;
+    }
+  }
+
+  private armDeadline(): void {
+    clearTimeout(this.deadlineTimer);
+    const seconds = this.pod.spec.activeDeadlineSeconds;
+    const start = this.state.startTime;
+    if (seconds === undefined || !start || this.finished) return;
+    const verdict: PodVerdict = {
+      phase: "Failed",
+      reason: "DeadlineExceeded",
+      message: "Pod was active on the node longer than the specified deadline",
+    };
+    this.deadlineTimer = setTimeout(
+      () => {
+        if (this.finished || this.stopCause) return;
+        this.state.verdict = verdict;
+        this.reporter.report();
+        this.stop("deadline", this.pod.spec.terminationGracePeriodSeconds ?? 30);
+      },
+      Math.max(0, start.getTime() + seconds * 1000 - Date.now()),
+    );
+  }
+
+  /** SIGTERM now, SIGKILL when the grace ends; a later, shorter grace brings the kill forward. */
+  private stop(cause: StopCause, graceSeconds: number): void {
+    if (this.finished) {
+      if (cause === "deleted" && !this.removed) void this.deleteFromApi();
+      return;
+    }
+    if (!this.stopCause || cause === "deleted") this.stopCause = cause;
+    const killAt = Date.now() + graceSeconds * 1000;
+    const first = !this.abort.signal.aborted;
+    this.abort.abort();
+    if (first) for (const container of this.running.values()) container.kill("SIGTERM");
+    if (killAt < this.killAt) {
+      this.killAt = killAt;
+      clearTimeout(this.killTimer);
+      this.killTimer = setTimeout(() => this.killAll(), Math.max(0, killAt - Date.now()));
+    }
+  }
+
+  private killAll(): void {
+    this.killed = true;
+    for (const container of this.running.values()) container.kill("SIGKILL");
+  }
+
+  /** Sidecars end after the app containers, with the pod's grace period. */
+  private terminateSidecars(): void {
+    const grace = (this.pod.spec.terminationGracePeriodSeconds ?? 30) * 1000;
+    const sidecars = [...this.running].filter(([record]) => record.sidecar).map(([, c]) => c);
+    for (const c of sidecars) c.kill("SIGTERM");
+    if (sidecars.length) {
+      const timer = setTimeout(() => {
+        for (const c of sidecars) c.kill("SIGKILL");
+      }, grace);
+      void Promise.all(sidecars.map((c) => c.exited)).then(() => clearTimeout(timer));
+    }
+  }
+
+  private async stopRemaining(): Promise<void> {
+    await Promise.all([...this.running.values()].map((c) => c.exited));
+    clearTimeout(this.killTimer);
+  }
+
+  private async finish(): Promise<void> {
+    clearTimeout(this.deadlineTimer);
+    clearTimeout(this.refreshTimer);
+    const phase = computePhase(this.state, this.pod.spec.restartPolicy ?? "Always");
+    if (this.stopCause && phase !== "Succeeded" && phase !== "Failed") {
+      this.state.verdict ??=
+        this.stopCause === "shutdown"
+          ? {
+              phase: "Failed",
+              reason: "Terminated",
+              message: "Pod was terminated in response to the node agent stopping",
+            }
+          : { phase: "Failed", reason: "Terminated", message: "Pod was deleted" };
+    }
+    this.finished = true;
+    if (!this.removed) {
+      this.reporter.report();
+      await this.reporter.flush();
+    }
+    await this.deps.runtime
+      .cleanupPod(this.uid)
+      .catch((err: unknown) => this.deps.log(toRunfleetError(err).message));
+    rmSync(this.resources.podDir, { recursive: true, force: true });
+    if (this.stopCause === "deleted" && !this.removed) await this.deleteFromApi();
+  }
+
+  /** The last step of graceful deletion: grace 0 with the uid as precondition, as the kubelet does. */
+  private async deleteFromApi(): Promise<void> {
+    if (this.deleting) return;
+    this.deleting = true;
+    try {
+      await this.deps.client.call(
+        "DELETE",
+        `/api/v1/namespaces/${this.namespace}/pods/${this.pod.metadata.name}`,
+        {
+          body: {
+            apiVersion: "v1",
+            kind: "DeleteOptions",
+            gracePeriodSeconds: 0,
+            preconditions: { uid: this.uid },
+          },
+        },
+      );
+    } catch (err) {
+      if (!isApiStatus(404, err) && !isApiStatus(409, err)) {
+        this.deleting = false;
+        this.deps.log(`delete ${this.namespace}/${this.pod.metadata.name}: ${toRunfleetError(err).message}`);
+      }
+    }
+  }
+}
