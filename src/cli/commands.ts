@@ -1,11 +1,17 @@
 // The explicit map of sub-commands. Each command module exports a `Command`.
+import { lintCommand } from "./lint.js";
+import { planCommand } from "./plan.js";
+
 export interface Command {
   readonly summary: string;
   /** Returns the process exit code. Throws RunfleetError("USAGE") for bad arguments. */
   run(args: readonly string[]): Promise<number>;
 }
 
-export const commands: Record<string, Command> = {};
+export const commands: Record<string, Command> = {
+  lint: lintCommand,
+  plan: planCommand,
+};
 
 export function usage(): string {
   const lines = Object.entries(commands).map(([name, c]) => `  ${name.padEnd(10)} ${c.summary}`);

@@ -12,7 +12,7 @@ export function formatPlan(result: PlanResult, indent = ""): string {
   const lines: string[] = [];
   const title = plan.name === undefined ? "" : ` "${plan.name}"`;
   lines.push(
-    `${indent}pipeline${title} (${plan.source}): ${plural(plan.stages.length, "stage")}, ${plural(plan.jobs.length, "job")}`,
+    `${indent}pipeline${title} (source ${plan.source}): ${plural(plan.stages.length, "stage")}, ${plural(plan.jobs.length, "job")}`,
   );
   for (const stage of plan.stages) {
     lines.push(`${indent}  stage ${stage}`);
@@ -49,8 +49,14 @@ function describe(job: PlannedJob): string {
   if (job.tags.length > 0) parts.push(`tags: ${job.tags.join(", ")}`);
   if (job.trigger?.kind === "project")
     parts.push(`triggers project ${job.trigger.project} (not run locally)`);
-  if (job.trigger?.kind === "child" && job.trigger.child === undefined)
-    parts.push("child pipeline known at run time");
+  if (job.trigger?.kind === "child") {
+    const depend = job.trigger.strategy === "depend" ? ", waits for it" : "";
+    parts.push(
+      job.trigger.child === undefined
+        ? `child pipeline known at run time${depend}`
+        : `child pipeline${depend}:`,
+    );
+  }
   return parts.join(" | ");
 }
 

@@ -1,0 +1,187 @@
+import { execFile } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { RunfleetError } from "../errors/index.js";
+import { parsePlanOptions, projectPathFrom } from "./plan.js";
+
+const MAIN = join(import.meta.dirname, "main.ts");
+const TSX = join(import.meta.dirname, "..", "..", "node_modules", ".bin", "tsx");
+
+interface Run {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+function runfleet(args: readonly string[], cwd: string): Promise<Run> {
+  return new Promise((resolve) => {
+    execFile(TSX, [MAIN, ...args], { cwd }, (error, stdout, stderr) => {
+      const code = error === null ? 0 : typeof error.code === "number" ? error.code : -1;
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+function git(cwd: string, ...args: string[]): Promise<void> {
+  return new Promise((resolve, reject) => {
+    execFile("git", args, { cwd }, (error) => (error === null ? resolve() : reject(error)));
+  });
+}
+
+describe("parsePlanOptions", () => {
+  it("reads every flag", () => {
+    expect(
+      parsePlanOptions([
+        "--file",
+        "ci.yml",
+        "--tag",
+        "v1",
+        "--source",
+        "web",
+        "--var",
+        "A=1",
+        "--var",
+        "B=x=y",
+        "--json",
+      ]),
+    ).toEqual({
+      file: "ci.yml",
+      ref: undefined,
+      tag: "v1",
+      source: "web",
+      variables: { A: "1", B: "x=y" },
+      json: true,
+      help: false,
+    });
+  });
+
+  it.each([
+    [["--bogus"], "Unknown option"],
+    [["--file"], "argument missing"],
+    [["--source", "cron"], "--source must be one of"],
+    [["--var", "NOEQUALS"], "KEY=VALUE"],
+    [["--var", "1BAD=x"], "not a valid variable name"],
+    [["--ref", "a", "--tag", "b"], "cannot be used together"],
+    [["extra"], "unexpected argument"],
+  ])("rejects %j as a usage error", (args, message) => {
+    let error: unknown;
+    try {
+      parsePlanOptions(args);
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(RunfleetError);
+    expect((error as RunfleetError).code).toBe("USAGE");
+    expect((error as RunfleetError).message).toContain(message);
+  });
+});
+
+describe.each([
+  ["git@gitlab.com:group/sub/project.git", "group/sub/project"],
+  ["https://gitlab.example.com/group/project.git", "group/project"],
+  ["ssh://git@host:2222/group/project", "group/project"],
+  [undefined, undefined],
+])("projectPathFrom(%j)", (url, expected) => {
+  it(`is ${expected}`, () => expect(projectPathFrom(url)).toBe(expected));
+});
+
+describe("runfleet plan (the command)", () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), "runfleet-plan-"));
+    writeFileSync(
+      join(dir, ".gitlab-ci.yml"),
+      [
+        "build:",
+        "  stage: build",
+        "  image: alpine",
+        "  tags: [linux]",
+        "  script: echo",
+        "feature-only:",
+        "  rules:",
+        "    - if: $CI_COMMIT_BRANCH =~ /^feature\\//",
+        "  script: echo",
+        "release:",
+        "  stage: deploy",
+        "  rules:",
+        "    - if: $CI_COMMIT_TAG",
+        "      when: manual",
+        "  script: echo",
+        "flagged:",
+        "  rules:",
+        "    - if: $FLAG == 'on'",
+        "  script: echo",
+        "",
+      ].join("\n"),
+    );
+    writeFileSync(join(dir, "broken.yml"), "build:\n  scrpt: echo\n");
+    await git(dir, "init", "-q", "-b", "feature/x");
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it("defaults --ref to the checked-out branch and prints only JSON on stdout", async () => {
+    const run = await runfleet(["plan", "--json"], dir);
+    expect(run.code).toBe(0);
+    expect(JSON.parse(run.stdout)).toEqual({
+      stages: ["build", "test"],
+      jobs: [
+        {
+          name: "build",
+          stage: "build",
+          needs: null,
+          when: "on_success",
+          allowFailure: false,
+          image: "alpine",
+          tags: ["linux"],
+          variables: {},
+        },
+        {
+          name: "feature-only",
+          stage: "test",
+          needs: null,
+          when: "on_success",
+          allowFailure: false,
+          image: null,
+          tags: [],
+          variables: {},
+        },
+      ],
+    });
+  });
+
+  it("plans a tag pipeline with --tag and pipeline variables with --var", async () => {
+    const run = await runfleet(["plan", "--json", "--tag", "v1.0.0", "--var", "FLAG=on"], dir);
+    expect(run.code).toBe(0);
+    const names = (JSON.parse(run.stdout) as { jobs: { name: string; when: string }[] }).jobs.map((j) => [
+      j.name,
+      j.when,
+    ]);
+    expect(names).toEqual([
+      ["build", "on_success"],
+      ["flagged", "on_success"],
+      ["release", "manual"],
+    ]);
+  });
+
+  it("prints a readable plan", async () => {
+    const run = await runfleet(["plan", "--ref", "main"], dir);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain("stage build");
+    expect(run.stdout).toContain("image: alpine | tags: linux");
+    expect(run.stdout).not.toContain("feature-only");
+  });
+
+  it.each([
+    [["plan", "--file", "broken.yml"], 1, "scrpt"],
+    [["plan", "--file", "missing.yml"], 1, "missing.yml"],
+    [["plan", "--nope"], 2, "Unknown option"],
+    [["plan", "--source", "cron"], 2, "--source"],
+  ])("%j exits %d", async (args, code, message) => {
+    const run = await runfleet(args, dir);
+    expect(run.code).toBe(code);
+    expect(run.stdout).toBe("");
+    expect(run.stderr).toContain(message);
+  });
+});

@@ -1,0 +1,221 @@
+import { execFile } from "node:child_process";
+import { readdir } from "node:fs/promises";
+import { basename, dirname, resolve } from "node:path";
+import { parseArgs } from "node:util";
+import { type ConfigWarning, loadCiConfig } from "../config/index.js";
+import { formatLocation, RunfleetError } from "../errors/index.js";
+import {
+  formatPlan,
+  PIPELINE_SOURCES,
+  type PipelineSource,
+  type PlanContext,
+  type PlanWarning,
+  planPipeline,
+  predefinedVariables,
+  toPlanJson,
+} from "../plan/index.js";
+import type { Command } from "./commands.js";
+
+/**
+ * `runfleet plan`: loads the config, reads the ref and files from the working copy, and prints the
+ * pipeline GitLab would create. Only the plan goes to stdout; warnings and notes go to stderr.
+ */
+export const PLAN_USAGE = `Usage: runfleet plan [options]
+
+Shows the pipeline a .gitlab-ci.yml creates for a ref and pipeline source: stages, jobs (parallel
+and matrix instances included), needs, when, image, tags. Nothing is run.
+
+Options:
+  --file F        config file (default: .gitlab-ci.yml); its folder is the project root
+  --ref R         branch the pipeline is for (default: the checked-out branch, or main outside git)
+  --tag T         plan a tag pipeline for tag T instead of a branch
+  --source S      pipeline source: ${PIPELINE_SOURCES.join(", ")} (default: push)
+  --var K=V       pipeline variable (repeatable)
+  --json          print {"stages": [...], "jobs": [...]} only (needs is null for stage-ordered jobs)
+  -h, --help      this help
+
+Exit codes: 0 planned (also when workflow:rules create no pipeline), 1 invalid config, 2 usage error.
+`;
+
+interface PlanOptions {
+  readonly file: string;
+  readonly ref: string | undefined;
+  readonly tag: string | undefined;
+  readonly source: PipelineSource;
+  readonly variables: Readonly<Record<string, string>>;
+  readonly json: boolean;
+  readonly help: boolean;
+}
+
+export const planCommand: Command = {
+  summary: "show the pipeline a .gitlab-ci.yml creates (stages, jobs, needs)",
+  async run(args) {
+    const options = parsePlanOptions(args);
+    if (options.help) {
+      process.stdout.write(PLAN_USAGE);
+      return 0;
+    }
+    const file = resolve(options.file);
+    const projectDir = dirname(file);
+    const context = await readContext(projectDir, options);
+    const { config, warnings } = await loadCiConfig({
+      file,
+      projectDir,
+      variables: { ...predefinedVariables(context), ...context.variables },
+    });
+    const result = planPipeline(config, context);
+    const planWarnings = result.kind === "pipeline" ? result.plan.warnings : [];
+    for (const warning of [...warnings, ...planWarnings]) process.stderr.write(formatWarning(warning));
+    if (options.json) {
+      if (result.kind === "none")
+        process.stderr.write(`runfleet plan: no pipeline: ${result.noPipeline.reason}\n`);
+      process.stdout.write(`${JSON.stringify(toPlanJson(result), null, 2)}\n`);
+      return 0;
+    }
+    process.stdout.write(`${options.file} for ${context.refType} ${context.ref}\n${formatPlan(result)}`);
+    return 0;
+  },
+};
+
+export function parsePlanOptions(args: readonly string[]): PlanOptions {
+  let parsed: ReturnType<typeof parse>;
+  try {
+    parsed = parse(args);
+  } catch (err) {
+    throw usage(err instanceof Error ? err.message : String(err));
+  }
+  const v = parsed.values;
+  if (parsed.positionals.length > 0) throw usage(`unexpected argument "${parsed.positionals[0]}"`);
+  if (v.ref !== undefined && v.tag !== undefined) throw usage("--ref and --tag cannot be used together");
+  if (v.file === "") throw usage("--file needs a file name");
+  const source = v.source ?? "push";
+  if (!isSource(source))
+    throw usage(`--source must be one of ${PIPELINE_SOURCES.join(", ")}; got "${source}"`);
+  return {
+    file: v.file ?? ".gitlab-ci.yml",
+    ref: v.ref,
+    tag: v.tag,
+    source,
+    variables: parseVariables(v.var ?? []),
+    json: v.json ?? false,
+    help: v.help ?? false,
+  };
+}
+
+function parse(args: readonly string[]) {
+  return parseArgs({
+    args: [...args],
+    allowPositionals: true,
+    strict: true,
+    options: {
+      file: { type: "string", short: "f" },
+      ref: { type: "string" },
+      tag: { type: "string" },
+      source: { type: "string" },
+      var: { type: "string", multiple: true },
+      json: { type: "boolean" },
+      help: { type: "boolean", short: "h" },
+    },
+  });
+}
+
+function parseVariables(pairs: readonly string[]): Record<string, string> {
+  const variables: Record<string, string> = {};
+  for (const pair of pairs) {
+    const eq = pair.indexOf("=");
+    if (eq <= 0) throw usage(`--var expects KEY=VALUE, got "${pair}"`);
+    const key = pair.slice(0, eq);
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(key)) throw usage(`--var: "${key}" is not a valid variable name`);
+    variables[key] = pair.slice(eq + 1);
+  }
+  return variables;
+}
+
+function isSource(value: string): value is PipelineSource {
+  return (PIPELINE_SOURCES as readonly string[]).includes(value);
+}
+
+function usage(message: string): RunfleetError {
+  return new RunfleetError("USAGE", message, { hint: "runfleet plan --help lists the options" });
+}
+
+/** Reads what GitLab would know from the push: ref, sha, default branch, project path, file list. */
+async function readContext(projectDir: string, options: PlanOptions): Promise<PlanContext> {
+  const [branch, sha, before, defaultHead, remote, message, author] = await Promise.all([
+    gitOutput(projectDir, ["symbolic-ref", "--short", "HEAD"]),
+    gitOutput(projectDir, ["rev-parse", "HEAD"]),
+    gitOutput(projectDir, ["rev-parse", "HEAD~1"]),
+    gitOutput(projectDir, ["symbolic-ref", "--short", "refs/remotes/origin/HEAD"]),
+    gitOutput(projectDir, ["remote", "get-url", "origin"]),
+    gitOutput(projectDir, ["log", "-1", "--format=%B"]),
+    gitOutput(projectDir, ["log", "-1", "--format=%an <%ae>"]),
+  ]);
+  const currentBranch = branch === undefined || branch === "HEAD" ? "main" : branch;
+  const ref = options.tag ?? options.ref ?? currentBranch;
+  const defaultBranch = defaultHead?.replace(/^origin\//, "") ?? "main";
+  const context: PlanContext = {
+    ref,
+    refType: options.tag === undefined ? "branch" : "tag",
+    sha: sha ?? "0".repeat(40),
+    beforeSha: before ?? "0".repeat(40),
+    source: options.source,
+    defaultBranch,
+    repositoryFiles: await listProjectFiles(projectDir),
+    variables: options.variables,
+    projectPath: projectPathFrom(remote) ?? `local/${basename(projectDir)}`,
+    ...(message === undefined ? {} : { commitMessage: message }),
+    ...(author === undefined ? {} : { commitAuthor: author }),
+  };
+  if (options.source !== "merge_request_event") return context;
+  return { ...context, mergeRequest: { iid: 1, sourceBranch: ref, targetBranch: defaultBranch } };
+}
+
+/** `git@host:group/project.git` or `https://host/group/project.git` → `group/project`. */
+export function projectPathFrom(url: string | undefined): string | undefined {
+  if (url === undefined) return undefined;
+  const match = /^(?:[a-z+]+:\/\/[^/]+\/|[^@]+@[^:]+:)(.+?)(?:\.git)?\/?$/.exec(url.trim());
+  return match?.[1];
+}
+
+function gitOutput(cwd: string, args: readonly string[]): Promise<string | undefined> {
+  return new Promise((done) => {
+    execFile(
+      "git",
+      [...args],
+      { cwd, env: { ...process.env, GIT_TERMINAL_PROMPT: "0" } },
+      (error, stdout) => {
+        const out = stdout.trim();
+        done(error === null && out !== "" ? out : undefined);
+      },
+    );
+  });
+}
+
+const SKIPPED = new Set([".git", "node_modules", ".runfleet"]);
+const MAX_FILES = 200_000;
+
+/** For `rules:exists`: every file under the project root, relative, `/`-separated. */
+async function listProjectFiles(root: string): Promise<string[]> {
+  const files: string[] = [];
+  const walk = async (rel: string): Promise<void> => {
+    const entries = await readdir(rel === "" ? root : `${root}/${rel}`, { withFileTypes: true }).catch(
+      () => [],
+    );
+    for (const entry of entries) {
+      if (files.length >= MAX_FILES) return;
+      const path = rel === "" ? entry.name : `${rel}/${entry.name}`;
+      if (entry.isDirectory()) {
+        if (!SKIPPED.has(entry.name)) await walk(path);
+      } else {
+        files.push(path);
+      }
+    }
+  };
+  await walk("");
+  return files;
+}
+
+function formatWarning(warning: ConfigWarning | PlanWarning): string {
+  const where = warning.location === undefined ? "" : `${formatLocation(warning.location)}: `;
+  return `warning: ${where}${warning.message}\n`;
+}
