@@ -1,6 +1,5 @@
 // The explicit map of sub-commands. Each command module exports a `Command`.
 import { lintCommand } from "./lint.js";
-import { planCommand } from "./plan.js";
 
 export interface Command {
   readonly summary: string;
@@ -10,7 +9,6 @@ export interface Command {
 
 export const commands: Record<string, Command> = {
   lint: lintCommand,
-  plan: planCommand,
 };
 
 export function usage(): string {

@@ -48,7 +48,7 @@ export function buildScript(node: YNode, path: string, check: Check, owner: stri
         `each \`${key}\` line must be a string`,
         item,
         itemPath,
-        "quote lines that YAML would read as a mapping, e.g. `- 'echo key: value'`",
+        "quote the line so YAML reads it as text, e.g. `- 'echo key: value'` or `- \"true\"`",
       );
     });
   };

@@ -1,0 +1,117 @@
+import { dirname, resolve } from "node:path";
+import { parseArgs } from "node:util";
+import { ConfigInvalidError, type ConfigWarning, loadCiConfig } from "../config/index.js";
+import { formatLocation, RunfleetError } from "../errors/index.js";
+import type { Command } from "./commands.js";
+
+/**
+ * `runfleet lint`: loads a pipeline file the way `plan` and `run` do and prints every problem,
+ * so one run shows all there is to fix.
+ */
+export const LINT_USAGE = `Usage: runfleet lint [options]
+
+Checks a .gitlab-ci.yml, its includes and its local child pipelines, and prints every problem as
+file:line:column (key.path): message.
+
+Options:
+  --file F        config file (default: .gitlab-ci.yml); its folder is the project root
+  --var K=V       variable visible to include:rules and include paths (repeatable)
+  -h, --help      this help
+
+Exit codes: 0 valid (warnings may be printed), 1 invalid, 2 usage error.
+`;
+
+export interface LintStreams {
+  readonly stdout: { write(text: string): unknown };
+  readonly stderr: { write(text: string): unknown };
+}
+
+interface LintOptions {
+  readonly file: string;
+  readonly variables: Readonly<Record<string, string>>;
+  readonly help: boolean;
+}
+
+export function parseLintOptions(args: readonly string[]): LintOptions {
+  let values: { file?: string | undefined; var?: string[] | undefined; help?: boolean | undefined };
+  try {
+    ({ values } = parseArgs({
+      args: [...args],
+      strict: true,
+      allowPositionals: false,
+      options: {
+        file: { type: "string", short: "f" },
+        var: { type: "string", multiple: true },
+        help: { type: "boolean", short: "h" },
+      },
+    }));
+  } catch (err) {
+    throw new RunfleetError("USAGE", err instanceof Error ? err.message : String(err), {
+      hint: "see `runfleet lint --help`",
+      cause: err,
+    });
+  }
+  const variables: Record<string, string> = {};
+  for (const pair of values.var ?? []) {
+    const eq = pair.indexOf("=");
+    if (eq <= 0)
+      throw new RunfleetError("USAGE", `--var expects KEY=VALUE, got "${pair}"`, {
+        hint: "e.g. --var CI_COMMIT_BRANCH=main",
+      });
+    variables[pair.slice(0, eq)] = pair.slice(eq + 1);
+  }
+  if (values.file === "")
+    throw new RunfleetError("USAGE", "--file needs a file name", { hint: "e.g. --file .gitlab-ci.yml" });
+  return { file: values.file ?? ".gitlab-ci.yml", variables, help: values.help ?? false };
+}
+
+export function formatWarning(warning: ConfigWarning): string {
+  const where = warning.location === undefined ? "" : `${formatLocation(warning.location)}: `;
+  return `${where}warning: ${warning.message}\n`;
+}
+
+/** Runs lint against the real file system, writing to the given streams; returns the exit code. */
+export async function lint(args: readonly string[], streams: LintStreams): Promise<number> {
+  const options = parseLintOptions(args);
+  if (options.help) {
+    streams.stdout.write(LINT_USAGE);
+    return 0;
+  }
+  const file = resolve(options.file);
+  try {
+    const { warnings } = await loadCiConfig({
+      file,
+      projectDir: dirname(file),
+      variables: options.variables,
+    });
+    for (const w of warnings) streams.stderr.write(formatWarning(w));
+    streams.stdout.write(
+      `${options.file}: valid${warnings.length > 0 ? ` (${plural(warnings.length, "warning")})` : ""}\n`,
+    );
+    return 0;
+  } catch (err) {
+    if (!(err instanceof ConfigInvalidError)) throw err;
+    for (const e of byPosition(err.errors)) streams.stdout.write(`${e.format()}\n`);
+    streams.stdout.write(`${options.file}: invalid, ${plural(err.errors.length, "problem")}\n`);
+    return 1;
+  }
+}
+
+/** File by file, top to bottom: the order a user fixes things in. */
+function byPosition(errors: readonly RunfleetError[]): RunfleetError[] {
+  return [...errors].sort((a, b) => {
+    const x = a.location;
+    const y = b.location;
+    if (x === undefined || y === undefined) return x === undefined ? (y === undefined ? 0 : -1) : 1;
+    return x.file.localeCompare(y.file) || x.line - y.line || x.column - y.column;
+  });
+}
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? "" : "s"}`;
+}
+
+export const lintCommand: Command = {
+  summary: "check a .gitlab-ci.yml and print every problem",
+  run: (args) => lint(args, process),
+};
