@@ -48,6 +48,8 @@ export type TriggerSpec =
       readonly strategy: "depend" | "none";
       /** The child pipeline, already planned (local includes resolved at plan time). */
       readonly child: PipelineSubmission;
+      /** Variables forwarded to the child as its pipeline variables. */
+      readonly userVariables: readonly SubmittedVariable[];
     }
   | {
       readonly kind: "artifact";
@@ -56,6 +58,12 @@ export type TriggerSpec =
       readonly job: string;
       /** Path of the configuration file inside that archive. */
       readonly artifact: string;
+    }
+  | {
+      /** A downstream pipeline this coordinator cannot create (another project): the job fails with why. */
+      readonly kind: "unsupported";
+      readonly strategy: "depend" | "none";
+      readonly reason: string;
     };
 
 /** Everything the job payload needs that is not state: scripts, images, artifacts, cache, variables. */
@@ -129,7 +137,10 @@ export interface PipelineRecord {
   readonly source: string;
   readonly canceledByUser: boolean;
   readonly stages: readonly string[];
+  /** The configuration's global variables. */
   readonly variables: readonly SubmittedVariable[];
+  /** Variables given for this run (`--var`, trigger variables): above every job's own. */
+  readonly userVariables: readonly SubmittedVariable[];
   readonly createdAt: number;
   readonly finishedAt: number | null;
 }

@@ -302,22 +302,33 @@ describe("watchdog", () => {
   it.each<[string, Partial<JobNode>, number, string | null]>([
     ["due scheduled job starts", { status: "scheduled", scheduledAt: 100 }, 100, "start"],
     ["future scheduled job waits", { status: "scheduled", scheduledAt: 200 }, 100, null],
+    ["trigger job without runner is not watched", { status: "running", startedAt: 0 }, 99_000_000, null],
     ["unacknowledged hand-out requeued", { status: "pending", runnerId: 1, assignedAt: 0 }, 600, "requeue"],
     ["acknowledged quickly is fine", { status: "pending", runnerId: 1, assignedAt: 0 }, 400, null],
     [
       "job past its timeout fails",
-      { status: "running", startedAt: 0, heartbeatAt: 60_500, timeoutSeconds: 60 },
+      { status: "running", runnerId: 1, startedAt: 0, heartbeatAt: 60_500, timeoutSeconds: 60 },
       61_000,
       "fail:job_execution_timeout",
     ],
     [
       "silent runner fails the job",
-      { status: "running", startedAt: 0, heartbeatAt: 0 },
+      { status: "running", runnerId: 1, startedAt: 0, heartbeatAt: 0 },
       1500,
       "fail:runner_system_failure",
     ],
-    ["live runner keeps the job", { status: "running", startedAt: 0, heartbeatAt: 1000 }, 1500, null],
-    ["silent canceling job ends canceled", { status: "canceling", heartbeatAt: 0 }, 2500, "canceled"],
+    [
+      "live runner keeps the job",
+      { status: "running", runnerId: 1, startedAt: 0, heartbeatAt: 1000 },
+      1500,
+      null,
+    ],
+    [
+      "silent canceling job ends canceled",
+      { status: "canceling", runnerId: 1, heartbeatAt: 0 },
+      2500,
+      "canceled",
+    ],
   ])("%s", (_t, over, now, expected) => {
     const actions = watchdog([node("j", over)], now, limits);
     const got = actions.map((a) => (a.kind === "fail" ? `fail:${a.reason}` : a.kind));

@@ -36,6 +36,8 @@ export function watchdog(nodes: readonly JobNode[], now: number, limits: Watchdo
         }
         break;
       case "running":
+        // Trigger jobs run no script: their child pipeline decides, no runner heartbeat to watch.
+        if (n.runnerId === null) break;
         if (n.startedAt !== null && now - n.startedAt > n.timeoutSeconds * 1000 + limits.timeoutGraceMs) {
           actions.push({ kind: "fail", jobId: n.id, reason: "job_execution_timeout" });
         } else if (silentFor > limits.heartbeatTimeoutMs) {
@@ -43,6 +45,7 @@ export function watchdog(nodes: readonly JobNode[], now: number, limits: Watchdo
         }
         break;
       case "canceling":
+        if (n.runnerId === null) break;
         if (silentFor > limits.cancelGraceMs) actions.push({ kind: "canceled", jobId: n.id });
         break;
       default:

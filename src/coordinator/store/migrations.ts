@@ -55,6 +55,7 @@ CREATE TABLE pipelines (
   canceled_by_user INTEGER NOT NULL DEFAULT 0,
   stages TEXT NOT NULL,
   variables TEXT NOT NULL,
+  user_variables TEXT NOT NULL DEFAULT '[]',
   created_at INTEGER NOT NULL,
   finished_at INTEGER,
   UNIQUE (project_id, iid)

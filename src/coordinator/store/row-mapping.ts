@@ -78,6 +78,7 @@ export function toPipeline(row: Row): PipelineRecord {
     canceledByUser: num(row, "canceled_by_user") === 1,
     stages: json(row, "stages"),
     variables: json(row, "variables"),
+    userVariables: json(row, "user_variables"),
     createdAt: num(row, "created_at"),
     finishedAt: numOrNull(row, "finished_at"),
   };

@@ -189,8 +189,8 @@ export class SqliteStore implements Store {
       const iid = Number(iidRow?.iid ?? 1);
       const res = this.stmt(
         `INSERT INTO pipelines (project_id, iid, parent_pipeline_id, parent_job_id, status, ref, sha, before_sha,
-           ref_type, source, canceled_by_user, stages, variables, created_at, finished_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+           ref_type, source, canceled_by_user, stages, variables, user_variables, created_at, finished_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       ).run(
         p.projectId,
         iid,
@@ -205,6 +205,7 @@ export class SqliteStore implements Store {
         p.canceledByUser ? 1 : 0,
         JSON.stringify(p.stages),
         JSON.stringify(p.variables),
+        JSON.stringify(p.userVariables),
         p.createdAt,
         p.finishedAt,
       );

@@ -1,0 +1,85 @@
+/**
+ * `POST /jobs/request`: authenticates the runner, parks the request in the dispatcher (native long
+ * polling), and answers 201 with the job payload, 204 with `X-GitLab-Last-Update`, or 409 when raced.
+ */
+import { Headers } from "../../protocol/index.js";
+import { buildPayload, repoUrlFor } from "../payload/build-payload.js";
+import { dependencyJobs } from "../payload/dependencies.js";
+import { hashToken } from "../tokens.js";
+import type { JobRecord, RunnerRecord } from "../types.js";
+import type { ApiContext } from "./api-context.js";
+import { FORBIDDEN, json, message, type Reply } from "./http-io.js";
+import { type JsonObject, optionalString, requiredString } from "./validate.js";
+
+/** Runner contact is written at most this often: a busy runner polls many times a second. */
+const CONTACT_WRITE_INTERVAL_MS = 10_000;
+const lastContactWrite = new WeakMap<ApiContext, Map<number, number>>();
+
+export async function requestJob(ctx: ApiContext, body: JsonObject, abort: AbortSignal): Promise<Reply> {
+  const runner = await ctx.store.findRunnerByTokenHash(hashToken(requiredString(body, "token")));
+  if (runner === undefined) return FORBIDDEN;
+  await noteContact(ctx, runner);
+  const noJob = (lastUpdate: string): Reply => ({
+    status: 204,
+    headers: { [Headers.lastUpdate]: lastUpdate },
+  });
+  if (runner.paused) return noJob(ctx.dispatcher.lastUpdate());
+  const managerKey = `${runner.id}/${optionalString(body, "system_id") ?? ""}`;
+  const outcome = await ctx.dispatcher.request({ runner, managerKey }, ctx.limits.longPollMs, abort);
+  switch (outcome.kind) {
+    case "none":
+      return noJob(outcome.lastUpdate);
+    case "conflict":
+      return message(409, "409 Conflict");
+    case "job":
+      return json(201, await payloadFor(ctx, outcome.job, runner, outcome.token));
+    default: {
+      const never: never = outcome;
+      throw new Error(`unknown dispatch outcome ${JSON.stringify(never)}`);
+    }
+  }
+}
+
+async function noteContact(ctx: ApiContext, runner: RunnerRecord): Promise<void> {
+  let seen = lastContactWrite.get(ctx);
+  if (seen === undefined) {
+    seen = new Map();
+    lastContactWrite.set(ctx, seen);
+  }
+  const now = ctx.clock();
+  if (now - (seen.get(runner.id) ?? 0) < CONTACT_WRITE_INTERVAL_MS) return;
+  seen.set(runner.id, now);
+  await ctx.store.touchRunner(runner.id, now);
+}
+
+async function payloadFor(ctx: ApiContext, job: JobRecord, runner: RunnerRecord, token: string) {
+  const pipeline = await ctx.engine.getPipeline(job.pipelineId);
+  const project = await ctx.project(job.projectId);
+  if (pipeline === undefined || project === undefined) {
+    throw new Error(`job ${job.id} lost its pipeline or project`);
+  }
+  const deps = dependencyJobs(job, await ctx.engine.listJobs(pipeline.id));
+  const dependencies = await Promise.all(
+    deps.map(async (dep) => ({
+      job: dep,
+      archive: (await ctx.store.listArtifacts(dep.id)).find((a) => a.type === "archive"),
+    })),
+  );
+  const depIds = new Set(deps.map((d) => d.id));
+  const dotenv =
+    deps.length === 0 ? [] : (await ctx.store.listDotenv(pipeline.id)).filter((v) => depIds.has(v.jobId));
+  const serverUrl = ctx.serverUrl();
+  return buildPayload({
+    job,
+    pipeline,
+    project,
+    runner,
+    token,
+    serverUrl,
+    repoUrl: repoUrlFor(serverUrl, project.path, token),
+    startedAt: ctx.clock(),
+    dotenv,
+    dependencies,
+    refExists: await ctx.refExists(pipeline),
+  });
+}

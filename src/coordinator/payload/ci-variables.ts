@@ -1,0 +1,129 @@
+/**
+ * The predefined `CI_*` variables GitLab itself sends in a job payload (the runner adds its own), and
+ * the precedence of everything else: pipeline-level variables (the planner's predefined ones or
+ * configuration globals), the coordinator's own predefined ones, the job's own, dotenv reports of its
+ * dependencies, then variables given for the run. The runner applies
+ * "last definition wins".
+ */
+import type { JobVariable } from "../../protocol/index.js";
+import type {
+  DotenvVariable,
+  JobRecord,
+  PipelineRecord,
+  ProjectRecord,
+  RunnerRecord,
+  SubmittedVariable,
+} from "../types.js";
+
+export interface VariableContext {
+  readonly job: JobRecord;
+  readonly pipeline: PipelineRecord;
+  readonly project: ProjectRecord;
+  readonly runner: RunnerRecord;
+  readonly token: string;
+  readonly serverUrl: URL;
+  readonly repoUrl: string;
+  readonly startedAt: number;
+  readonly dotenv: readonly DotenvVariable[];
+}
+
+/** GitLab's slug: lowercased, non-alphanumerics to `-`, at most 63 characters, no leading/trailing `-`. */
+export function slugify(text: string): string {
+  return text
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, "-")
+    .slice(0, 63)
+    .replace(/^-+|-+$/g, "");
+}
+
+function pub(key: string, value: string): JobVariable {
+  return { key, value, public: true, masked: false };
+}
+
+function secret(key: string, value: string): JobVariable {
+  return { key, value, public: false, masked: true };
+}
+
+function fromSubmitted(v: SubmittedVariable): JobVariable {
+  return {
+    key: v.key,
+    value: v.value,
+    public: !v.masked,
+    masked: v.masked === true,
+    ...(v.file ? { file: true } : {}),
+    ...(v.raw ? { raw: true } : {}),
+  };
+}
+
+export function predefinedVariables(ctx: VariableContext): JobVariable[] {
+  const { job, pipeline, project, runner, serverUrl } = ctx;
+  const base = serverUrl.origin;
+  const projectUrl = `${base}/${project.path}`;
+  const namespace = project.path.includes("/") ? project.path.slice(0, project.path.lastIndexOf("/")) : "";
+  const isTag = pipeline.refType === "tag";
+  const vars: JobVariable[] = [
+    pub("CI", "true"),
+    pub("GITLAB_CI", "true"),
+    pub("CI_SERVER_URL", base),
+    pub("CI_SERVER_HOST", serverUrl.hostname),
+    pub("CI_SERVER_PORT", serverUrl.port || (serverUrl.protocol === "https:" ? "443" : "80")),
+    pub("CI_SERVER_PROTOCOL", serverUrl.protocol.replace(":", "")),
+    pub("CI_SERVER_NAME", "Runfleet"),
+    pub("CI_API_V4_URL", `${base}/api/v4`),
+    pub("CI_JOB_ID", String(job.id)),
+    pub("CI_JOB_URL", `${projectUrl}/-/jobs/${job.id}`),
+    secret("CI_JOB_TOKEN", ctx.token),
+    pub("CI_JOB_STARTED_AT", new Date(ctx.startedAt).toISOString()),
+    pub("CI_JOB_NAME", job.name),
+    pub("CI_JOB_NAME_SLUG", slugify(job.name)),
+    pub("CI_JOB_STAGE", job.stage),
+    pub("CI_JOB_TIMEOUT", String(job.timeoutSeconds)),
+    pub("CI_NODE_TOTAL", String(job.parallel?.total ?? 1)),
+    pub("CI_PIPELINE_ID", String(pipeline.id)),
+    pub("CI_PIPELINE_IID", String(pipeline.iid)),
+    pub("CI_PIPELINE_SOURCE", pipeline.source),
+    pub("CI_PIPELINE_URL", `${projectUrl}/-/pipelines/${pipeline.id}`),
+    pub("CI_PIPELINE_CREATED_AT", new Date(pipeline.createdAt).toISOString()),
+    pub("CI_COMMIT_SHA", pipeline.sha),
+    pub("CI_COMMIT_SHORT_SHA", pipeline.sha.slice(0, 8)),
+    pub("CI_COMMIT_BEFORE_SHA", pipeline.beforeSha),
+    pub("CI_COMMIT_REF_NAME", pipeline.ref),
+    pub("CI_COMMIT_REF_SLUG", slugify(pipeline.ref)),
+    pub("CI_COMMIT_REF_PROTECTED", "false"),
+    pub(isTag ? "CI_COMMIT_TAG" : "CI_COMMIT_BRANCH", pipeline.ref),
+    pub("CI_PROJECT_ID", String(project.id)),
+    pub("CI_PROJECT_NAME", project.name),
+    pub("CI_PROJECT_TITLE", project.name),
+    pub("CI_PROJECT_PATH", project.path),
+    pub("CI_PROJECT_PATH_SLUG", slugify(project.path)),
+    pub("CI_PROJECT_NAMESPACE", namespace),
+    pub("CI_PROJECT_ROOT_NAMESPACE", namespace.split("/")[0] ?? ""),
+    pub("CI_PROJECT_URL", projectUrl),
+    pub("CI_PROJECT_VISIBILITY", "private"),
+    pub("CI_CONFIG_PATH", ".gitlab-ci.yml"),
+    secret("CI_REPOSITORY_URL", ctx.repoUrl),
+    pub("CI_REGISTRY_USER", "gitlab-ci-token"),
+    secret("CI_REGISTRY_PASSWORD", ctx.token),
+    pub("CI_RUNNER_ID", String(runner.id)),
+    pub("CI_RUNNER_DESCRIPTION", runner.description),
+    pub("CI_RUNNER_TAGS", JSON.stringify(runner.tags)),
+    pub("GITLAB_USER_ID", "1"),
+    pub("GITLAB_USER_LOGIN", "runfleet"),
+  ];
+  if (job.parallel !== null) vars.push(pub("CI_NODE_INDEX", String(job.parallel.index)));
+  if (job.when === "manual") vars.push(pub("CI_JOB_MANUAL", "true"));
+  if (pipeline.parentPipelineId !== null) {
+    vars.push(pub("CI_PIPELINE_TRIGGERED", "true"));
+  }
+  return vars;
+}
+
+export function jobVariables(ctx: VariableContext): JobVariable[] {
+  return [
+    ...ctx.pipeline.variables.map(fromSubmitted),
+    ...predefinedVariables(ctx),
+    ...ctx.job.spec.variables.map(fromSubmitted),
+    ...ctx.dotenv.map((d) => pub(d.key, d.value)),
+    ...ctx.pipeline.userVariables.map(fromSubmitted),
+  ];
+}
