@@ -8,6 +8,7 @@ import {
   LineCounter,
   type Node,
   parseAllDocuments,
+  visit,
   type Scalar as YamlScalar,
 } from "yaml";
 import { child, type Problems } from "./problems.js";
@@ -45,6 +46,7 @@ export function parseYaml(text: string, file: string, problems: Problems): YNode
     return { file, line, column: col };
   };
   const out: YNode[] = [];
+  if (docs.length === 0) return [{ kind: "map", entries: new Map(), pos: posOf(0) }];
   for (const doc of Array.isArray(docs) ? docs : [docs]) {
     let failed = false;
     for (const e of doc.errors) {
@@ -58,6 +60,13 @@ export function parseYaml(text: string, file: string, problems: Problems): YNode
     for (const w of doc.warnings) {
       if (w.code === "TAG_RESOLVE_FAILED") {
         failed = true;
+        if (w.message.includes("!reference")) {
+          problems.error("`!reference` needs a list: !reference [job, key]", {
+            pos: posOf(w.pos[0]),
+            path: "",
+          });
+          continue;
+        }
         problems.error(
           `unknown YAML tag: ${firstLine(w.message)}`,
           { pos: posOf(w.pos[0]), path: "" },
@@ -94,12 +103,20 @@ function firstLine(message: string): string {
 class Converter {
   private nodes = 0;
   private readonly expanding = new Set<Node>();
+  /** Anchor name → its nodes; yaml's own `resolve` scans the whole document on every alias. */
+  private readonly anchors = new Map<string, Node[]>();
 
   constructor(
     private readonly doc: Document.Parsed,
     private readonly posOf: (offset: number) => Pos,
     private readonly problems: Problems,
-  ) {}
+  ) {
+    visit(doc, (_, node) => {
+      const anchor = (node as { anchor?: unknown } | null)?.anchor;
+      if (typeof anchor === "string")
+        this.anchors.set(anchor, [...(this.anchors.get(anchor) ?? []), node as Node]);
+    });
+  }
 
   convert(node: Node, path: string): YNode {
     if (++this.nodes > MAX_NODES_PER_FILE) throw new TooManyNodes();
@@ -125,7 +142,9 @@ class Converter {
     path: string,
   ): YNode {
     const pos = this.posOf(node.range?.[0] ?? 0);
-    const target = node.resolve(this.doc);
+    const named = this.anchors.get(node.source);
+    // A re-used anchor name needs position-aware lookup, which yaml's resolve does.
+    const target = named?.length === 1 ? named[0] : node.resolve(this.doc);
     if (target === undefined) {
       this.problems.error(`unknown YAML alias *${node.source}`, { pos, path });
       return { kind: "scalar", value: null, pos };
