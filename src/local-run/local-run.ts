@@ -1,0 +1,176 @@
+import { readFile } from "node:fs/promises";
+import { relative } from "node:path";
+import { createLocalStack } from "./create-local-stack.js";
+import { JobLogs } from "./job-logs.js";
+import type { LocalStack } from "./local-stack.js";
+import { failureAllowed, PipelineWatcher, type WatchedJob } from "./pipeline-watcher.js";
+import { ignoredImageNotices, prepareRun } from "./prepare-run.js";
+import { LineView, LiveView, type ProgressView } from "./progress/progress-view.js";
+import { failureWhy } from "./progress/render-lines.js";
+import {
+  type FailedJobOutput,
+  type PipelineOutcome,
+  renderFailures,
+  renderSummary,
+} from "./progress/render-summary.js";
+import type { PlannedJobView } from "./progress/run-event.js";
+import { newRunId } from "./run-id.js";
+import type { RunOptions } from "./run-options.js";
+import { type RunReport, writeReport } from "./run-report.js";
+
+/** The terminal (or pipe) a run talks to, and how it learns of Ctrl-C. */
+export interface RunConsole {
+  readonly out: {
+    write(text: string): unknown;
+    readonly isTTY?: boolean;
+    readonly columns?: number;
+    readonly rows?: number;
+  };
+  readonly err: { write(text: string): unknown };
+  /** Calls `handler` on each Ctrl-C until the returned function is called. */
+  onInterrupt(handler: () => void): () => void;
+}
+
+/** Lines of a failed job's log shown at the end of a terminal run. */
+const FAILED_TAIL_LINES = 30;
+
+/**
+ * `runfleet run`: prepare (snapshot, config, plan), start the local coordinator and runner, submit,
+ * follow the pipeline to its end, write the report. Returns the exit code: 0 passed, 1 failed.
+ */
+export async function runLocal(options: RunOptions, io: RunConsole): Promise<number> {
+  const startedAt = Date.now();
+  const runId = newRunId(startedAt);
+  const notices: string[] = [];
+  const notice = (message: string) => {
+    notices.push(message);
+    io.err.write(`${message}\n`);
+  };
+  const prepared = await prepareRun(options, runId, notice);
+  if (prepared.kind === "none") {
+    io.out.write(`No pipeline: ${prepared.reason}\n`);
+    if (options.report !== undefined) await writeReport(options.report, { status: "success", jobs: [] });
+    return 0;
+  }
+  const { project, plan } = prepared;
+  for (const line of ignoredImageNotices(plan, options.executor)) notice(line);
+
+  const stack = await createLocalStack({
+    project,
+    concurrency: options.concurrency,
+    executor: options.executor,
+  });
+  const tty = io.out.isTTY === true;
+  const planned: PlannedJobView[] = plan.jobs.map((j) => ({
+    name: j.name,
+    baseName: j.baseName,
+    stage: j.stage,
+    manual: j.when === "manual",
+  }));
+  let view: ProgressView | null = null;
+  let stopInterrupts = () => {};
+  try {
+    view = tty
+      ? new LiveView(planned, io.out, () => ({ columns: io.out.columns ?? 80, rows: io.out.rows ?? 24 }))
+      : new LineView(planned, io.out, options.quiet);
+    const liveView = view;
+    const watcher = new PipelineWatcher(stack, liveView, !tty && !options.quiet);
+    const pipeline = await stack.submit(
+      {
+        plan,
+        snapshot: prepared.snapshot,
+        ref: prepared.context.ref,
+        source: options.source,
+        commitMessage: prepared.context.commitMessage ?? "",
+      },
+      watcher.handle,
+    );
+    // The log folder is named after the pipeline; events that came before it exists wait in the watcher.
+    const logs = new JobLogs(project.stateDir, pipeline.id);
+    await logs.open();
+    watcher.start(pipeline, logs);
+    stopInterrupts = onCtrlC(
+      io,
+      stack,
+      pipeline.id,
+      (m) => liveView.event({ kind: "notice", message: m }),
+      watcher,
+    );
+    const end = await watcher.done;
+    await watcher.complete();
+    stopInterrupts();
+    view.close();
+    const jobs = watcher.finalJobs();
+    const outcome: PipelineOutcome =
+      end.status === "success" || end.status === "manual"
+        ? "success"
+        : end.status === "canceled"
+          ? "canceled"
+          : "failed";
+    if (tty) io.out.write(`${renderFailures(await failedOutputs(jobs, options.cwd)).join("\n")}\n`);
+    io.out.write(
+      `${renderSummary(view.state, outcome, Date.now() - startedAt, relative(options.cwd, logs.dir) || ".").join("\n")}\n`,
+    );
+    if (options.report !== undefined) await writeReport(options.report, reportOf(outcome, jobs));
+    return outcome === "success" ? 0 : 1;
+  } finally {
+    stopInterrupts();
+    view?.close();
+    await stack.stop();
+  }
+}
+
+/** First Ctrl-C cancels the pipeline cleanly; a second one stops the runner at once. */
+function onCtrlC(
+  io: RunConsole,
+  stack: LocalStack,
+  pipelineId: number,
+  say: (message: string) => void,
+  watcher: PipelineWatcher,
+): () => void {
+  let presses = 0;
+  return io.onInterrupt(() => {
+    presses++;
+    if (presses === 1) {
+      say("Canceling the pipeline (Ctrl-C again to stop at once)…");
+      void stack.cancel(pipelineId).catch((err: unknown) => say(`warning: cancel failed: ${String(err)}`));
+    } else {
+      say("Stopping now.");
+      void stack.stop().finally(() => watcher.abandon());
+    }
+  });
+}
+
+function reportOf(outcome: PipelineOutcome, jobs: readonly WatchedJob[]): RunReport {
+  return {
+    status: outcome,
+    jobs: jobs.map(({ record, name, log }) => ({
+      name,
+      stage: record.stage,
+      status: record.status,
+      exitCode: record.exitCode,
+      durationMs:
+        record.startedAt !== null && record.finishedAt !== null ? record.finishedAt - record.startedAt : null,
+      log,
+    })),
+  };
+}
+
+async function failedOutputs(jobs: readonly WatchedJob[], cwd: string): Promise<FailedJobOutput[]> {
+  const failed = jobs.filter(
+    (j) => j.record.status === "failed" && !failureAllowed(j.record) && j.log !== null,
+  );
+  return Promise.all(
+    failed.map(async (j) => {
+      const text = j.log === null ? "" : await readFile(j.log, "utf8").catch(() => "");
+      const lines = text.split("\n");
+      if (lines.at(-1) === "") lines.pop();
+      return {
+        name: j.name,
+        why: failureWhy(j.record.exitCode, j.record.failureReason),
+        lines: lines.slice(-FAILED_TAIL_LINES),
+        logPath: j.log === null ? "" : relative(cwd, j.log),
+      };
+    }),
+  );
+}
