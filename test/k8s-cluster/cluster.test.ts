@@ -85,7 +85,7 @@ describe.runIf(available)("test Kubernetes cluster", () => {
       "--",
       "sh",
       "-c",
-      "echo hello from $(hostname); echo second line",
+      "echo hello from the pod; echo $((6 * 7))",
     ]);
     expect(run.stderr).toBe("");
     await waitUntil(
@@ -99,7 +99,7 @@ describe.runIf(available)("test Kubernetes cluster", () => {
     );
     const logs = await admin(["-n", namespace, "logs", pod]);
     expect(logs.stderr).toBe("");
-    expect(logs.stdout).toBe(`hello from ${pod}\nsecond line\n`);
+    expect(logs.stdout).toBe("hello from the pod\n42\n");
   }, 120_000);
 
   it.each([
@@ -139,19 +139,23 @@ describe.runIf(available)("test Kubernetes cluster", () => {
 
   describe("runner ServiceAccount", () => {
     it.each([
-      { verb: "create", resource: "pods", ns: "runfleet-jobs", allowed: true },
-      { verb: "watch", resource: "pods", ns: "runfleet-jobs", allowed: true },
-      { verb: "delete", resource: "pods", ns: "runfleet-jobs", allowed: true },
-      { verb: "get", resource: "pods/log", ns: "runfleet-jobs", allowed: true },
-      { verb: "create", resource: "secrets", ns: "runfleet-jobs", allowed: true },
-      { verb: "list", resource: "events", ns: "runfleet-jobs", allowed: true },
-      { verb: "list", resource: "secrets", ns: "runfleet-jobs", allowed: false },
-      { verb: "create", resource: "pods/exec", ns: "runfleet-jobs", allowed: false },
-      { verb: "get", resource: "secrets", ns: "kube-system", allowed: false },
-      { verb: "create", resource: "pods", ns: "default", allowed: false },
-      { verb: "list", resource: "nodes", ns: "runfleet-jobs", allowed: false },
-    ])("may $verb $resource in $ns: $allowed", async ({ verb, resource, ns, allowed }) => {
-      const result = await runner(["auth", "can-i", verb, resource, "-n", ns]);
+      { verb: "create", resource: "pods", sub: "", ns: "runfleet-jobs", allowed: true },
+      { verb: "watch", resource: "pods", sub: "", ns: "runfleet-jobs", allowed: true },
+      { verb: "delete", resource: "pods", sub: "", ns: "runfleet-jobs", allowed: true },
+      { verb: "get", resource: "pods", sub: "log", ns: "runfleet-jobs", allowed: true },
+      { verb: "create", resource: "secrets", sub: "", ns: "runfleet-jobs", allowed: true },
+      { verb: "delete", resource: "configmaps", sub: "", ns: "runfleet-jobs", allowed: true },
+      { verb: "list", resource: "events", sub: "", ns: "runfleet-jobs", allowed: true },
+      { verb: "list", resource: "secrets", sub: "", ns: "runfleet-jobs", allowed: false },
+      { verb: "update", resource: "pods", sub: "", ns: "runfleet-jobs", allowed: false },
+      { verb: "create", resource: "pods", sub: "exec", ns: "runfleet-jobs", allowed: false },
+      { verb: "create", resource: "pods", sub: "attach", ns: "runfleet-jobs", allowed: false },
+      { verb: "get", resource: "secrets", sub: "", ns: "kube-system", allowed: false },
+      { verb: "create", resource: "pods", sub: "", ns: "default", allowed: false },
+      { verb: "list", resource: "nodes", sub: "", ns: "runfleet-jobs", allowed: false },
+    ])("may $verb $resource/$sub in $ns: $allowed", async ({ verb, resource, sub, ns, allowed }) => {
+      const subresource = sub === "" ? [] : [`--subresource=${sub}`];
+      const result = await runner(["auth", "can-i", verb, resource, ...subresource, "-n", ns]);
       expect(result.stdout.trim()).toBe(allowed ? "yes" : "no");
     });
 

@@ -41,7 +41,7 @@ export function locateTestCluster(env: NodeJS.ProcessEnv = process.env): TestClu
 /** The Kubernetes release the wrapper module in build/ pins: what the API server must report. */
 export function pinnedKubernetesVersion(): string {
   const goMod = readFileSync(join(dirname(fileURLToPath(import.meta.url)), "build", "go.mod"), "utf8");
-  const match = /^require k8s\.io\/kubernetes (v\d+\.\d+\.\d+)$/m.exec(goMod);
+  const match = /^\s*(?:require\s+)?k8s\.io\/kubernetes (v\d+\.\d+\.\d+)\b/m.exec(goMod);
   if (match?.[1] === undefined)
     throw new RunfleetError("INTERNAL", "build/go.mod has no 'require k8s.io/kubernetes vX.Y.Z' line", {
       hint: "the wrapper module must require one exact k8s.io/kubernetes release",
