@@ -107,9 +107,9 @@ export async function runLocal(options: RunOptions, io: RunConsole): Promise<num
         : end.status === "canceled"
           ? "canceled"
           : "failed";
-    if (tty) io.out.write(`${renderFailures(await failedOutputs(jobs, options.cwd)).join("\n")}\n`);
+    if (tty) io.out.write(`${renderFailures(await failedOutputs(jobs)).join("\n")}\n`);
     io.out.write(
-      `${renderSummary(view.state, outcome, Date.now() - startedAt, relative(options.cwd, logs.dir) || ".").join("\n")}\n`,
+      `${renderSummary(view.state, outcome, Date.now() - startedAt, relative(process.cwd(), logs.dir) || ".").join("\n")}\n`,
     );
     if (options.report !== undefined) await writeReport(options.report, reportOf(outcome, jobs));
     return outcome === "success" ? 0 : 1;
@@ -156,7 +156,7 @@ function reportOf(outcome: PipelineOutcome, jobs: readonly WatchedJob[]): RunRep
   };
 }
 
-async function failedOutputs(jobs: readonly WatchedJob[], cwd: string): Promise<FailedJobOutput[]> {
+async function failedOutputs(jobs: readonly WatchedJob[]): Promise<FailedJobOutput[]> {
   const failed = jobs.filter(
     (j) => j.record.status === "failed" && !failureAllowed(j.record) && j.log !== null,
   );
@@ -169,7 +169,7 @@ async function failedOutputs(jobs: readonly WatchedJob[], cwd: string): Promise<
         name: j.name,
         why: failureWhy(j.record.exitCode, j.record.failureReason),
         lines: lines.slice(-FAILED_TAIL_LINES),
-        logPath: j.log === null ? "" : relative(cwd, j.log),
+        logPath: j.log === null ? "" : relative(process.cwd(), j.log),
       };
     }),
   );

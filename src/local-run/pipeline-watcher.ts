@@ -16,8 +16,6 @@ interface Tracked {
   finished: boolean;
   /** Characters of the trace already shown: always just after a newline, so no line is shown cut. */
   shown: number;
-  /** Trace reads and the final log write of one job happen one after another. */
-  chain: Promise<void>;
   log: string | null;
 }
 
@@ -38,7 +36,11 @@ export class PipelineWatcher {
   private readonly buffered: StackEvent[] = [];
   private readonly pipelines = new Map<number, PipelineRecord>();
   private readonly jobs = new Map<number, Tracked>();
-  private readonly pending = new Set<Promise<void>>();
+  /**
+   * Everything that reaches the view goes through one queue, so a job's start, output and end are
+   * shown in the order they happened even though reading a trace and writing a log take time.
+   */
+  private chain: Promise<void> = Promise.resolve();
   private poller: NodeJS.Timeout | null = null;
   private logs: JobLogs | null = null;
   private resolveDone: (p: PipelineRecord) => void = () => {};
@@ -109,7 +111,10 @@ export class PipelineWatcher {
   /** Waits for every log being written and stops output polling. */
   async settle(): Promise<void> {
     if (this.poller !== null) clearInterval(this.poller);
-    while (this.pending.size > 0) await Promise.all([...this.pending]);
+    for (let last: Promise<void> | null = null; last !== this.chain; ) {
+      last = this.chain;
+      await last;
+    }
   }
 
   /** Ends the wait without the pipeline's last event (the runner was stopped by a second Ctrl-C). */
@@ -135,7 +140,8 @@ export class PipelineWatcher {
     t.record = job;
     if (!t.started && (job.status === "running" || (isFinished(job.status) && job.startedAt !== null))) {
       t.started = true;
-      this.view.event({ kind: "job_started", job: t.ref, at: job.startedAt ?? Date.now() });
+      const at = job.startedAt ?? Date.now();
+      this.after(t, async () => this.view.event({ kind: "job_started", job: t.ref, at }));
     }
     if (!t.finished && isFinished(job.status)) {
       t.finished = true;
@@ -150,7 +156,6 @@ export class PipelineWatcher {
       started: false,
       finished: false,
       shown: 0,
-      chain: Promise.resolve(),
       log: null,
     };
     this.jobs.set(job.id, t);
@@ -179,10 +184,17 @@ export class PipelineWatcher {
     });
   }
 
+  private polling = false;
+
   private pollOutput(): void {
+    if (this.polling) return;
+    this.polling = true;
     for (const t of this.jobs.values()) {
       if (t.started && !t.finished) this.after(t, () => this.readOutput(t, false));
     }
+    this.after(null, async () => {
+      this.polling = false;
+    });
   }
 
   private async readOutput(t: Tracked, final: boolean): Promise<void> {
@@ -197,13 +209,10 @@ export class PipelineWatcher {
     }
   }
 
-  private after(t: Tracked, work: () => Promise<void>): void {
-    const next = t.chain.then(work).catch((err: unknown) => {
-      this.view.event({ kind: "notice", message: `warning: ${t.ref.name}: ${String(err)}` });
+  private after(t: Tracked | null, work: () => Promise<void>): void {
+    this.chain = this.chain.then(work).catch((err: unknown) => {
+      this.view.event({ kind: "notice", message: `warning: ${t?.ref.name ?? "run"}: ${String(err)}` });
     });
-    t.chain = next;
-    this.pending.add(next);
-    void next.finally(() => this.pending.delete(next));
   }
 
   /** `[trigger] -> job` for child pipeline jobs (`[a -> b] -> job` when nested), as GitLab's UI reads. */
