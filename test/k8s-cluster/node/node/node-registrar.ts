@@ -67,7 +67,8 @@ export class NodeRegistrar {
     const path = `/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases`;
     const lease = leaseObject(this.facts.name, this.nodeUid, this.leaseSeconds, new Date());
     try {
-      await this.client.call("PUT", `${path}/${this.facts.name}`, { body: lease });
+      // A merge patch needs no resourceVersion: the agent is the Lease's only writer.
+      await this.client.call("PATCH", `${path}/${this.facts.name}`, { body: lease, contentType: mergePatch });
     } catch (err) {
       if (!isApiStatus(404, err)) throw err;
       await this.client.call("POST", path, { body: lease });
