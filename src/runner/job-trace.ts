@@ -131,7 +131,10 @@ export class JobTrace {
   private async tick(): Promise<void> {
     await this.flush().catch(() => false);
     if (this.stopped || this.gone) return;
-    if (Date.now() - this.lastContact >= this.keepAliveMs) {
+    // Without output there is no patch to carry `Job-Status`; a keep-alive at the coordinator's
+    // interval (at least 3 s, at most the 30 s force-send interval) notices a cancel promptly.
+    const keepAlive = Math.min(this.keepAliveMs, Math.max(this.intervalMs, 3_000));
+    if (Date.now() - this.lastContact >= keepAlive) {
       try {
         const res = await this.put({ state: "running" });
         this.noteStatus(res);
