@@ -16,17 +16,19 @@ new_key() {
   chmod 600 "$1"
 }
 
+# make_ca NAME CN
 make_ca() {
-  [[ -f "$PKI/ca.crt" && -f "$PKI/ca.key" ]] && return
-  new_key "$PKI/ca.key"
-  openssl req -x509 -new -key "$PKI/ca.key" -sha256 -days "$DAYS" -subj "/CN=runfleet-test-ca" \
+  local name="$1" cn="$2"
+  [[ -f "$PKI/$name.crt" && -f "$PKI/$name.key" ]] && return
+  new_key "$PKI/$name.key"
+  openssl req -x509 -new -key "$PKI/$name.key" -sha256 -days "$DAYS" -subj "/CN=$cn" \
     -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign,digitalSignature" \
-    -out "$PKI/ca.crt" 2>/dev/null
+    -out "$PKI/$name.crt" 2>/dev/null
 }
 
-# make_cert NAME SUBJECT USAGE [SAN]: USAGE is clientAuth, serverAuth or both.
+# make_cert NAME SUBJECT USAGE [SAN] [CA]: USAGE is clientAuth, serverAuth or both; CA defaults to ca.
 make_cert() {
-  local name="$1" subject="$2" usage="$3" san="${4:-}"
+  local name="$1" subject="$2" usage="$3" san="${4:-}" ca="${5:-ca}"
   [[ -f "$PKI/$name.crt" && -f "$PKI/$name.key" ]] && return
   new_key "$PKI/$name.key"
   local ext
@@ -35,10 +37,10 @@ make_cert() {
     echo "basicConstraints=critical,CA:FALSE"
     echo "keyUsage=critical,digitalSignature,keyEncipherment"
     echo "extendedKeyUsage=$usage"
-    [[ -n "$san" ]] && echo "subjectAltName=$san"
+    if [[ -n "$san" ]]; then echo "subjectAltName=$san"; fi
   } >"$ext"
   openssl req -new -key "$PKI/$name.key" -subj "$subject" -out "$PKI/$name.csr" 2>/dev/null
-  openssl x509 -req -in "$PKI/$name.csr" -CA "$PKI/ca.crt" -CAkey "$PKI/ca.key" -CAcreateserial \
+  openssl x509 -req -in "$PKI/$name.csr" -CA "$PKI/$ca.crt" -CAkey "$PKI/$ca.key" -CAcreateserial \
     -sha256 -days "$DAYS" -extfile "$ext" -out "$PKI/$name.crt" 2>/dev/null
   rm -f "$PKI/$name.csr" "$ext"
 }
@@ -50,7 +52,11 @@ make_sa_keys() {
   openssl pkey -in "$PKI/sa.key" -pubout -out "$PKI/sa.pub"
 }
 
-make_ca
+make_ca ca runfleet-test-ca
+# The aggregation layer's own CA, as kubeadm does: certs it signs may assert any user through
+# X-Remote-User, so it must not be the CA every client cert comes from.
+make_ca front-proxy-ca runfleet-test-front-proxy-ca
+make_cert front-proxy-client "/CN=front-proxy-client" clientAuth "" front-proxy-ca
 make_cert apiserver "/CN=kube-apiserver" serverAuth \
   "IP:127.0.0.1,DNS:localhost,IP:10.0.0.1,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc,DNS:kubernetes.default.svc.cluster.local"
 make_cert admin "/O=system:masters/CN=admin" clientAuth
