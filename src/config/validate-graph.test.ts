@@ -1,0 +1,101 @@
+import { describe, expect, it } from "vitest";
+import { load, problemsOf } from "./test-helpers.js";
+
+const STAGES = "stages: [build, test, deploy]\n";
+const job = (name: string, stage: string, extra = "") =>
+  `${name}:\n  stage: ${stage}\n  script: [x]\n${extra}`;
+
+describe("the job graph", () => {
+  it.each([
+    ["needs in an earlier stage", job("a", "build") + job("b", "test", "  needs: [a]\n")],
+    ["needs in the same stage", job("a", "test") + job("b", "test", "  needs: [a]\n")],
+    [
+      "an optional need to a job that does not exist",
+      job("b", "test", "  needs:\n    - job: gone\n      optional: true\n"),
+    ],
+    ["dependencies on an earlier stage", job("a", "build") + job("b", "test", "  dependencies: [a]\n")],
+    [
+      "dependencies inside needs",
+      job("a", "build") + job("b", "test", "  needs: [a]\n  dependencies: [a]\n"),
+    ],
+    [
+      "a partial matrix selector",
+      job("m", "build", "  parallel:\n    matrix:\n      - OS: [linux, mac]\n        ARCH: [x64]\n") +
+        job("b", "test", "  needs:\n    - job: m\n      parallel:\n        matrix:\n          - ARCH: x64\n"),
+    ],
+    ["jobs in .pre and .post", job("first", ".pre") + job("last", ".post")],
+  ])("accepts %s", async (_, yaml) => {
+    await expect(load(STAGES + yaml)).resolves.toBeDefined();
+  });
+
+  it.each([
+    [
+      "a stage not in stages",
+      job("a", "tset"),
+      "(a.stage): stage:tset not found for a\n  hint: did you mean `test`? stages: .pre, build, test, deploy, .post",
+    ],
+    [
+      "a need to an unknown job",
+      job("a", "test", "  needs: [bulid]\n") + job("build", "build"),
+      "needs: [bulid] for a could not be found\n  hint: did you mean `build`?",
+    ],
+    [
+      "a need to a later stage",
+      job("a", "build", "  needs: [b]\n") + job("b", "test"),
+      "needs: [b] for a is in a future stage",
+    ],
+    [
+      "a need to itself",
+      job("a", "test", "  needs: [a]\n"),
+      "The pipeline has circular dependencies: self-dependency: a.",
+    ],
+    [
+      "a needs cycle",
+      job("a", "test", "  needs: [b]\n") +
+        job("b", "test", "  needs: [c]\n") +
+        job("c", "test", "  needs: [a]\n"),
+      "The pipeline has circular dependencies: cycle: a → b → c → a.",
+    ],
+    [
+      "a rules:needs to an unknown job",
+      job("a", "test", "  rules:\n    - needs: [nope]\n"),
+      "needs: [nope] for a could not be found",
+    ],
+    [
+      "dependencies on an unknown job",
+      job("a", "test", "  dependencies: [invalid]\n"),
+      "dependencies: [invalid] for a cannot be found",
+    ],
+    [
+      "dependencies on the same stage",
+      job("a", "test") + job("b", "test", "  dependencies: [a]\n"),
+      "dependencies: [a] for b is not defined in a prior stage",
+    ],
+    [
+      "dependencies outside needs",
+      job("one", "build") +
+        job("two", "build") +
+        job("three", "build") +
+        job("t", "test", "  needs: [{ job: one, artifacts: false }, three]\n  dependencies: [one, two]\n"),
+      "t needs: 'one,three' doesn't fully contain dependencies: 'one,two'",
+    ],
+    [
+      "a matrix need on a job without a matrix",
+      job("p", "build", "  parallel: 3\n") +
+        job("b", "test", "  needs:\n    - job: p\n      parallel:\n        matrix:\n          - NAME: foo\n"),
+      "needs: [p] for b uses `parallel: matrix`, but `p` has no `parallel: matrix`",
+    ],
+    [
+      "a matrix need that names no instance",
+      job("p", "build", "  parallel:\n    matrix:\n      - NAME: [foo, bar]\n") +
+        job(
+          "b",
+          "test",
+          "  needs:\n    - job: p\n      parallel:\n        matrix:\n          - NAME: nope\n",
+        ),
+      "needs: [p: [nope]] for b could not be found",
+    ],
+  ])("rejects %s", async (_, yaml, message) => {
+    expect((await problemsOf(STAGES + yaml)).join("\n")).toContain(message);
+  });
+});
