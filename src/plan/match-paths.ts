@@ -19,6 +19,8 @@ function matcherFor(pattern: string): (path: string) => boolean {
 
 export function anyPathMatches(patterns: readonly string[], files: readonly string[]): boolean {
   for (const pattern of patterns) {
+    // A path that expanded to nothing (an unset variable) names no file.
+    if (pattern.trim() === "") continue;
     const matches = matcherFor(pattern);
     for (const file of files) {
       if (matches(file)) return true;

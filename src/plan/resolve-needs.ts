@@ -1,4 +1,4 @@
-import type { CiJob, Need } from "../config/types.js";
+import type { CiJob, MatrixEntry, Need } from "../config/types.js";
 import { RunfleetError } from "../errors/index.js";
 import { matrixCombinations } from "./expand-parallel.js";
 import type { PlannedNeed, PlannedPipelineNeed } from "./types.js";
@@ -96,7 +96,9 @@ function matrixSubset(
   present: readonly IncludedInstance[],
   target: CiJob,
 ): IncludedInstance[] {
-  const wanted = (need.matrix ?? []).flatMap(matrixCombinations);
+  const wanted = (need.matrix ?? [])
+    .map((entry) => withMatrixExpressions(entry, owner))
+    .flatMap(matrixCombinations);
   const chosen: IncludedInstance[] = [];
   for (const combo of wanted) {
     const keys = Object.keys(combo);
@@ -126,6 +128,20 @@ function matrixSubset(
   return chosen;
 }
 
+/** `$[[ matrix.NAME ]]` in a need's matrix takes the needing instance's own value (GitLab 17.x). */
+function withMatrixExpressions(entry: MatrixEntry, owner: IncludedInstance): MatrixEntry {
+  const resolved: Record<string, string[]> = {};
+  for (const [name, values] of Object.entries(entry)) {
+    resolved[name] = values.map((value) =>
+      value.replace(
+        /\$\[\[\s*matrix\.([A-Za-z0-9_]+)\s*\]\]/g,
+        (whole, key: string) => owner.matrix?.[key] ?? whole,
+      ),
+    );
+  }
+  return resolved;
+}
+
 export function resolveDependencies(
   owner: IncludedInstance,
   dependencies: readonly string[],
@@ -138,7 +154,9 @@ export function resolveDependencies(
     if (target === undefined) {
       throw invalid("CONFIG_INVALID", owner, `dependencies names \`${dependency}\`, which is not defined`);
     }
-    if (index.stageIndex(target.stage) >= owner.stageIndex && neededNames === undefined) {
+    // With `needs`, dependencies must be among them; `needs: []` (no edges) keeps the stage rule.
+    const byNeeds = neededNames !== undefined && neededNames.size > 0;
+    if (index.stageIndex(target.stage) >= owner.stageIndex && !byNeeds) {
       throw invalid(
         "CONFIG_INVALID",
         owner,
@@ -147,7 +165,7 @@ export function resolveDependencies(
       );
     }
     for (const instance of index.instancesByJob.get(dependency) ?? []) {
-      if (neededNames !== undefined && !neededNames.has(instance.name)) {
+      if (byNeeds && !neededNames.has(instance.name)) {
         throw invalid(
           "CONFIG_INVALID",
           owner,

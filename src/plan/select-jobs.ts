@@ -1,4 +1,5 @@
 import type { AllowFailure, CiConfig, CiJob, CiVariables, Need } from "../config/types.js";
+import { RunfleetError } from "../errors/index.js";
 import { evaluateOnlyExcept } from "./evaluate-only-except.js";
 import { evaluateRules, type RuleEnvironment } from "./evaluate-rules.js";
 import { expandParallel, type JobInstance } from "./expand-parallel.js";
@@ -46,6 +47,12 @@ export function selectJobs(input: SelectionInput): Selection {
   const included: SelectedInstance[] = [];
   const excluded: Exclusion[] = [];
   for (const job of input.config.jobs) {
+    if (job.when === "never") {
+      throw new RunfleetError("CONFIG_INVALID", `job \`${job.name}\` has \`when: never\` outside of rules`, {
+        location: { ...job.location, path: `${job.name}.when` },
+        hint: "`when: never` can only be used in `rules` or `workflow:rules`; remove the job or give it rules",
+      });
+    }
     const globalVariables = inheritedGlobals(job, input.globals);
     const jobVariables = valuesOf(job.variables);
     for (const instance of expandParallel(job)) {
@@ -99,10 +106,6 @@ export function selectJobs(input: SelectionInput): Selection {
       const onlyExcept = evaluateOnlyExcept(job.only, job.except, env);
       if (!onlyExcept.included) {
         excluded.push({ name: instance.name, reason: onlyExcept.reason });
-        continue;
-      }
-      if (job.when === "never") {
-        excluded.push({ name: instance.name, reason: "the job says `when: never`" });
         continue;
       }
       included.push({
