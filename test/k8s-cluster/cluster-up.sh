@@ -43,6 +43,15 @@ require_port_free() {
 
 start_etcd() {
   daemon_running etcd && return
+  # Daemons left from a cluster whose etcd is gone hold state (informer caches, a registered node)
+  # that the fresh etcd below no longer has: restart them with it.
+  local name
+  for name in "${K8S_DAEMONS[@]}"; do
+    if [[ "$name" != etcd ]] && daemon_running "$name"; then
+      log "stopping $name: its etcd is gone"
+      stop_daemon "$name"
+    fi
+  done
   require_port_free etcd "$K8S_ETCD_CLIENT_PORT"
   require_port_free etcd "$K8S_ETCD_PEER_PORT"
   # A fresh data dir each time etcd starts: tests get an empty cluster, never pods bound to a node

@@ -13,7 +13,6 @@ install_packages() {
   command -v etcd >/dev/null || missing+=(etcd-server)
   command -v etcdctl >/dev/null || missing+=(etcd-client)
   command -v curl >/dev/null || missing+=(curl)
-  command -v go >/dev/null || missing+=(golang-go)
   if ((${#missing[@]} > 0)); then
     log "installing ${missing[*]}"
     export DEBIAN_FRONTEND=noninteractive
@@ -47,6 +46,8 @@ version_ldflags() {
 }
 
 build_binaries() {
+  # Debian's golang-go (1.19) is too old for k8s.io/kubernetes v1.33 (go 1.24); the machine's Go is used.
+  command -v go >/dev/null || die "go not found on PATH; the control plane is built with the machine's Go (>= 1.24)"
   local build_dir="$K8S_CLUSTER_DIR/build"
   grep -q "k8s.io/kubernetes $K8S_VERSION" "$build_dir/go.mod" ||
     die "build/go.mod does not require k8s.io/kubernetes $K8S_VERSION; update the wrapper module first"
@@ -60,7 +61,7 @@ build_binaries() {
   for b in "${K8S_BINARIES[@]}"; do pkgs+=("k8s.io/kubernetes/cmd/$b"); done
   (
     cd "$build_dir"
-    CGO_ENABLED=0 GOFLAGS=-mod=mod nice -n 19 go build -trimpath -p "${RUNFLEET_BUILD_JOBS:-2}" \
+    CGO_ENABLED=0 GOFLAGS="-mod=readonly -buildvcs=false" nice -n 19 go build -trimpath -p "${RUNFLEET_BUILD_JOBS:-2}" \
       -ldflags "$(version_ldflags)" -o "$tmp/" "${pkgs[@]}"
   ) || {
     rm -rf "$tmp"
@@ -68,6 +69,8 @@ build_binaries() {
   }
   "$tmp/kube-apiserver" --version | grep -qx "Kubernetes $K8S_VERSION" ||
     die "built kube-apiserver reports '$("$tmp/kube-apiserver" --version)', expected Kubernetes $K8S_VERSION"
+  printf 'version %s\nbuilt %s\nseconds %s\n%s\n' "$K8S_VERSION" "$(date -u +%FT%TZ)" "$((SECONDS - start))" \
+    "$(go version)" >"$tmp/BUILD_INFO"
   # Publish whole or not at all: a half-built cache would be taken as complete by the next run.
   mkdir -p "$(dirname "$K8S_BIN_DIR")"
   rm -rf "$K8S_BIN_DIR"
