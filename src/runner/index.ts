@@ -9,9 +9,17 @@ export {
   type RunnerManagerConfig,
   shortToken,
 } from "./config.js";
+export {
+  addRunnerToConfig,
+  configPath,
+  loadConfigFile,
+  type RegisteredRunner,
+  systemIdFor,
+} from "./config-file.js";
 export { type BuildContext, type BuildResult, runBuild } from "./job-build.js";
 export type { JobOutcome } from "./job-outcome.js";
 export { type ParsedConfig, parseRunnerConfig } from "./parse-config.js";
+export { type RegisterInput, type RegisterOutcome, registerRunner } from "./register-runner.js";
 export {
   type JobEndEvent,
   type JobStartEvent,
