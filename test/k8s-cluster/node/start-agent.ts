@@ -106,8 +106,10 @@ export async function startAgent(config: AgentConfig, log: (message: string) => 
       await informer.stop();
       registrar.stop();
       await runtime.cleanupAll();
-      await new Promise((done) => server.close(done));
+      // close() alone waits for the API server's idle keep-alive connections and open log followers.
+      const closed = new Promise((done) => server.close(done));
       server.closeAllConnections();
+      await closed;
       client.close();
     },
   };

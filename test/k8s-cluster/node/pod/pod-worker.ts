@@ -488,7 +488,8 @@ export class PodWorker {
     this.finished = true;
     if (!this.removed) {
       this.reporter.report();
-      await this.reporter.flush();
+      // An agent that is stopping must not hang on an API server that may be going away too.
+      await this.reporter.flush(this.stopCause === "shutdown" ? 2000 : undefined);
     }
     await this.deps.runtime
       .cleanupPod(this.uid)

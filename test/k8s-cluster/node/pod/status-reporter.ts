@@ -32,8 +32,14 @@ export class StatusReporter {
   }
 
   /** Resolves when the newest reported state has been written (or given up on). */
-  async flush(): Promise<void> {
-    while (this.pumping) await this.pumping;
+  async flush(timeoutMs = Number.POSITIVE_INFINITY): Promise<void> {
+    const until = Date.now() + timeoutMs;
+    while (this.pumping && Date.now() < until) {
+      const left = until - Date.now();
+      await (Number.isFinite(left)
+        ? Promise.race([this.pumping, new Promise((done) => setTimeout(done, left).unref())])
+        : this.pumping);
+    }
   }
 
   /** The pod is gone from the API: nothing more to write. */
