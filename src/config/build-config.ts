@@ -23,8 +23,13 @@ export function buildConfig(
   const variables = buildVariables(get(root, "variables"), "variables", "global", check);
   const workflowNode = get(root, "workflow");
   const workflow = workflowNode === undefined ? undefined : buildWorkflow(workflowNode, check);
-  const jobs = resolveJobs(root, problems).map((j) => buildJob(j, check));
-  validateGraph(jobs, stages, problems);
+  const resolved = resolveJobs(root, problems);
+  const jobs = resolved.map((j) => buildJob(j, check));
+  const written = new Map(resolved.map((j) => [j.name, j.map]));
+  validateGraph(jobs, stages, problems, (job, key) => ({
+    pos: written.get(job.name)?.entries.get(key)?.value.pos ?? job.location,
+    path: `${job.name}.${key}`,
+  }));
   if (jobs.length === 0 && problems.errors.length === 0) {
     problems.error(
       "jobs config should contain at least one visible job",

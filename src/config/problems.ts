@@ -30,10 +30,11 @@ export class Problems {
   error(
     message: string,
     at: At | undefined,
-    options: { hint?: string; code?: ErrorCode; cause?: unknown } = {},
+    options: { hint?: string; code?: ErrorCode; cause?: unknown; distinct?: boolean } = {},
   ): void {
     // One mistake, one report: a value already found wrong is not reported again by later checks.
-    if (at !== undefined) {
+    // `distinct` problems (several wrong names in one list) are all reported.
+    if (at !== undefined && options.distinct !== true) {
       const key = `${at.pos.file}:${at.pos.line}:${at.pos.column}:${at.path}`;
       if (this.reported.has(key)) return;
       this.reported.add(key);

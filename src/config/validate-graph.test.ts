@@ -99,3 +99,23 @@ describe("the job graph", () => {
     expect((await problemsOf(STAGES + yaml)).join("\n")).toContain(message);
   });
 });
+
+describe("graph problems point at what the job wrote", () => {
+  it("names the line of `needs`, `stage` and `dependencies`, reporting every wrong name", async () => {
+    const yaml =
+      "stages: [build, test]\nj:\n  stage: nope\n  script: [x]\n  needs: [a, b]\n  dependencies: [c, d]\n";
+    const problems = await problemsOf(yaml);
+    expect(problems).toEqual([
+      expect.stringMatching(/^\.gitlab-ci\.yml:3:10 \(j\.stage\): stage:nope not found for j/),
+      expect.stringMatching(/^\.gitlab-ci\.yml:5:10 \(j\.needs\): needs: \[a\] for j could not be found/),
+      expect.stringMatching(/^\.gitlab-ci\.yml:5:10 \(j\.needs\): needs: \[b\] for j could not be found/),
+      expect.stringMatching(
+        /^\.gitlab-ci\.yml:6:17 \(j\.dependencies\): dependencies: \[c\] for j cannot be found/,
+      ),
+      expect.stringMatching(
+        /^\.gitlab-ci\.yml:6:17 \(j\.dependencies\): dependencies: \[d\] for j cannot be found/,
+      ),
+      expect.stringContaining("j needs: 'a,b' doesn't fully contain dependencies: 'c,d'"),
+    ]);
+  });
+});

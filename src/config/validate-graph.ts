@@ -1,26 +1,31 @@
 import { didYouMean } from "./did-you-mean.js";
-import type { Problems } from "./problems.js";
+import type { At, Problems } from "./problems.js";
 import type { CiJob, MatrixEntry, Need } from "./types.js";
 
 /**
  * Checks what spans jobs: stages exist, `needs` and `dependencies` name jobs that exist and do not
  * run later, `needs` form no cycle, matrix-qualified needs name real instances.
  */
-export function validateGraph(jobs: readonly CiJob[], stages: readonly string[], problems: Problems): void {
+/** Where a job wrote a key (the job's own key when it did not). */
+export type KeyLocator = (job: CiJob, key: string) => At;
+
+export function validateGraph(
+  jobs: readonly CiJob[],
+  stages: readonly string[],
+  problems: Problems,
+  locate: KeyLocator,
+): void {
   const byName = new Map(jobs.map((j) => [j.name, j]));
   const stageIndex = new Map(stages.map((s, i) => [s, i]));
   for (const job of jobs) {
     if (!stageIndex.has(job.stage)) {
-      problems.error(
-        `stage:${job.stage} not found for ${job.name}`,
-        { pos: job.location, path: `${job.name}.stage` },
-        {
-          hint: `${didYouMean(job.stage, stages) ?? ""} stages: ${stages.join(", ")}`.trim(),
-        },
-      );
+      problems.error(`stage:${job.stage} not found for ${job.name}`, locate(job, "stage"), {
+        distinct: true,
+        hint: `${didYouMean(job.stage, stages) ?? ""} stages: ${stages.join(", ")}`.trim(),
+      });
     }
   }
-  const at = (job: CiJob, key: string) => ({ pos: job.location, path: `${job.name}.${key}` });
+  const at = (job: CiJob, key: string): At => locate(job, key);
   for (const job of jobs) {
     const own = stageIndex.get(job.stage) ?? 0;
     const needLists = [job.needs ?? [], ...(job.rules ?? []).map((r) => r.needs ?? [])];
@@ -31,6 +36,7 @@ export function validateGraph(jobs: readonly CiJob[], stages: readonly string[],
         if (target === undefined) {
           if (!need.optional) {
             problems.error(`needs: [${need.job}] for ${job.name} could not be found`, at(job, "needs"), {
+              distinct: true,
               hint:
                 didYouMean(need.job, byName.keys()) ??
                 "add `optional: true` if the job is not always defined",
@@ -40,15 +46,16 @@ export function validateGraph(jobs: readonly CiJob[], stages: readonly string[],
         }
         if ((stageIndex.get(target.stage) ?? 0) > own) {
           problems.error(`needs: [${need.job}] for ${job.name} is in a future stage`, at(job, "needs"), {
+            distinct: true,
             hint: `\`${need.job}\` runs in stage \`${target.stage}\`, after \`${job.stage}\`; a job can need jobs of its own or earlier stages`,
           });
         }
-        if (need.matrix !== undefined) checkMatrixNeed(job, need, target, problems);
+        if (need.matrix !== undefined) checkMatrixNeed(job, need, target, problems, locate);
       }
     }
-    checkDependencies(job, byName, stageIndex, problems);
+    checkDependencies(job, byName, stageIndex, problems, locate);
   }
-  findNeedCycles(jobs, byName, problems);
+  findNeedCycles(jobs, byName, problems, locate);
 }
 
 function checkMatrixNeed(
@@ -56,8 +63,9 @@ function checkMatrixNeed(
   need: Extract<Need, { kind: "job" }>,
   target: CiJob,
   problems: Problems,
+  locate: KeyLocator,
 ): void {
-  const at = { pos: job.location, path: `${job.name}.needs` };
+  const at = locate(job, "needs");
   if (target.parallel?.kind !== "matrix") {
     problems.error(
       `needs: [${need.job}] for ${job.name} uses \`parallel: matrix\`, but \`${need.job}\` has no \`parallel: matrix\``,
@@ -79,6 +87,7 @@ function checkMatrixNeed(
           `needs: [${need.job}: [${Object.values(combo).join(", ")}]] for ${job.name} could not be found`,
           at,
           {
+            distinct: true,
             hint: `\`${need.job}\` has no matrix instance with ${Object.entries(combo)
               .map(([k, v]) => `${k}=${v}`)
               .join(", ")}`,
@@ -103,18 +112,21 @@ function checkDependencies(
   byName: ReadonlyMap<string, CiJob>,
   stageIndex: ReadonlyMap<string, number>,
   problems: Problems,
+  locate: KeyLocator,
 ): void {
   if (job.dependencies === undefined) return;
-  const at = { pos: job.location, path: `${job.name}.dependencies` };
+  const at = locate(job, "dependencies");
   const own = stageIndex.get(job.stage) ?? 0;
   for (const dep of job.dependencies) {
     const target = byName.get(dep);
     if (target === undefined) {
       problems.error(`dependencies: [${dep}] for ${job.name} cannot be found`, at, {
+        distinct: true,
         hint: didYouMean(dep, byName.keys()) ?? "",
       });
     } else if (job.needs === undefined && (stageIndex.get(target.stage) ?? 0) >= own) {
       problems.error(`dependencies: [${dep}] for ${job.name} is not defined in a prior stage`, at, {
+        distinct: true,
         hint: `\`${dep}\` runs in stage \`${target.stage}\`; dependencies come from earlier stages`,
       });
     }
@@ -127,6 +139,7 @@ function checkDependencies(
         `${job.name} needs: '${needed.join(",")}' doesn't fully contain dependencies: '${job.dependencies.join(",")}'`,
         at,
         {
+          distinct: true,
           hint: "with `needs`, every dependency must also be a need",
         },
       );
@@ -138,6 +151,7 @@ function findNeedCycles(
   jobs: readonly CiJob[],
   byName: ReadonlyMap<string, CiJob>,
   problems: Problems,
+  locate: KeyLocator,
 ): void {
   const state = new Map<string, "visiting" | "done">();
   const stack: string[] = [];
@@ -152,11 +166,10 @@ function findNeedCycles(
       if (s === "visiting") {
         const cycle = [...stack.slice(stack.indexOf(target.name)), target.name];
         const what = cycle.length === 2 ? `self-dependency: ${job.name}` : `cycle: ${cycle.join(" → ")}`;
-        problems.error(
-          `The pipeline has circular dependencies: ${what}.`,
-          { pos: job.location, path: `${job.name}.needs` },
-          { hint: "`needs` must not lead back to the job itself" },
-        );
+        problems.error(`The pipeline has circular dependencies: ${what}.`, locate(job, "needs"), {
+          distinct: true,
+          hint: "`needs` must not lead back to the job itself",
+        });
       } else if (s === undefined) visit(target);
     }
     stack.pop();
