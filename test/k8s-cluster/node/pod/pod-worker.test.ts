@@ -63,7 +63,7 @@ afterEach(() => {
 });
 
 let counter = 0;
-function start(spec: Partial<Pod["spec"]>) {
+function start(spec: Partial<Pod["spec"]>, status?: PodStatus, latencyMs = 0) {
   const dir = mkdtempSync(join(tmpdir(), "runfleet-worker-"));
   dirs.push(dir);
   const api = new FakeApi();
@@ -71,6 +71,7 @@ function start(spec: Partial<Pod["spec"]>) {
   const pod: Pod = {
     metadata: { name: `p${++counter}`, namespace: "ci", uid: `uid-${counter}` },
     spec: { nodeName: "n", restartPolicy: "Never", containers: [], ...spec },
+    ...(status ? { status } : {}),
   };
   const worker = new PodWorker(
     {
@@ -273,5 +274,56 @@ describe("PodWorker", () => {
     });
     await worker.done;
     expect(api.deletes).toHaveLength(1);
+  });
+
+  it("a pod deleted during its Fargate launch wait never starts and is deleted at once", async () => {
+    const { api, worker, pod, logText } = start({ containers: [sh("main", "echo ran")] }, undefined, 10_000);
+    await api.until((s) => s.phase === "Pending");
+    const began = Date.now();
+    worker.update({
+      ...pod,
+      metadata: {
+        ...pod.metadata,
+        deletionTimestamp: new Date().toISOString(),
+        deletionGracePeriodSeconds: 30,
+      },
+    });
+    await worker.done;
+    expect(Date.now() - began).toBeLessThan(2000);
+    expect(logText("main")).toEqual([]);
+    expect(api.last?.phase).toBe("Failed");
+    expect(api.deletes).toHaveLength(1);
+  });
+
+  it("a pod an earlier agent run had started is reported lost, not run again", async () => {
+    const { api, worker, logText } = start(
+      { containers: [sh("main", "echo ran")] },
+      {
+        phase: "Running",
+        startTime: "2026-01-01T00:00:00Z",
+        containerStatuses: [
+          {
+            name: "main",
+            image: "busybox",
+            imageID: "",
+            ready: true,
+            started: true,
+            restartCount: 0,
+            state: { running: { startedAt: "2026-01-01T00:00:01Z" } },
+            lastState: {},
+          },
+        ],
+      },
+    );
+    await worker.done;
+    expect(logText("main")).toEqual([]);
+    expect(api.last).toMatchObject({
+      phase: "Failed",
+      reason: "NodeRestarted",
+      startTime: "2026-01-01T00:00:00Z",
+    });
+    expect(api.last?.containerStatuses?.[0]?.state).toMatchObject({
+      terminated: { exitCode: 137, reason: "ContainerStatusUnknown", startedAt: "2026-01-01T00:00:01Z" },
+    });
   });
 });
