@@ -79,7 +79,7 @@ function start(spec: Partial<Pod["spec"]>, status?: PodStatus, latencyMs = 0) {
       runtime: new ProcessRuntime(dir),
       logs,
       fargate: new FargateModel({
-        startLatency: { minMs: 0, maxMs: 0 },
+        startLatency: { minMs: latencyMs, maxMs: latencyMs },
         launchRatePerSecond: 0,
         launchBurst: 0,
       }),
@@ -279,6 +279,8 @@ describe("PodWorker", () => {
   it("a pod deleted during its Fargate launch wait never starts and is deleted at once", async () => {
     const { api, worker, pod, logText } = start({ containers: [sh("main", "echo ran")] }, undefined, 10_000);
     await api.until((s) => s.phase === "Pending");
+    await new Promise((r) => setTimeout(r, 500));
+    expect(api.last?.containerStatuses?.[0]?.state).toEqual({ waiting: { reason: "ContainerCreating" } });
     const began = Date.now();
     worker.update({
       ...pod,
