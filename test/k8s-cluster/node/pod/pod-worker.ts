@@ -153,6 +153,8 @@ export class PodWorker {
     this.removed = true;
     this.reporter.stop();
     this.stop("deleted", 0);
+    // Its log files stay readable; only the in-memory handles go.
+    void this.done.then(() => this.deps.logs.release(this.logKey));
   }
 
   /** The agent is stopping: give the pod at most `maxGrace` seconds, then kill it. */
