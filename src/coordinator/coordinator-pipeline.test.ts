@@ -291,6 +291,35 @@ describe("pipelines through the protocol", () => {
     expect((await t.coordinator.getPipeline(pid))?.status).toBe("success");
   });
 
+  it("loads and plans a dynamic child configuration with the real config loader and planner", async () => {
+    await start();
+    const pid = await t.submit({
+      stages: ["generate", "trigger"],
+      variables: [],
+      jobs: [
+        submittedJob("generate", { stage: "generate" }),
+        submittedJob("run-generated", {
+          stage: "trigger",
+          trigger: { kind: "artifact", strategy: "depend", job: "generate", artifact: "child.yml" },
+        }),
+      ],
+    });
+    const gen = await client.nextJob();
+    await client.update(gen.id, gen.token, { state: "running" });
+    const yaml =
+      "stages: [test]\nvariables:\n  GREETING: hi\nshard:\n  stage: test\n  parallel: 2\n  script: [echo $GREETING]\n";
+    const zip = Buffer.from(zipSync({ "child.yml": new TextEncoder().encode(yaml) }));
+    expect((await client.uploadArtifact(gen.id, gen.token, zip)).status).toBe(201);
+    await client.update(gen.id, gen.token, { state: "success" });
+    const shards = [await client.nextJob(), await client.nextJob()];
+    expect(shards.map((j) => j.job_info.name).sort()).toEqual(["shard 1/2", "shard 2/2"]);
+    const vars = Object.fromEntries((shards[0]?.variables ?? []).map((v) => [v.key, v.value]));
+    expect(vars).toMatchObject({ GREETING: "hi", CI_NODE_TOTAL: "2", CI_PIPELINE_SOURCE: "parent_pipeline" });
+    expect(shards[0]?.steps[0]?.script).toEqual(["echo $GREETING"]);
+    for (const j of shards) await client.runJob(j);
+    expect((await t.coordinator.getPipeline(pid))?.status).toBe("success");
+  });
+
   it("fails the trigger job with the reason in its trace when the child cannot be made", async () => {
     await start();
     const pid = await t.submit({

@@ -10,6 +10,7 @@ import { RunfleetError } from "../errors/index.js";
 import type { PipelinePlan } from "../plan/types.js";
 import { readZipText } from "./artifacts/archive-check.js";
 import { JobDispatcher } from "./dispatch/job-dispatcher.js";
+import { planDynamicChild } from "./dynamic-child-planner.js";
 import {
   type Clock,
   type CoordinatorEvent,
@@ -59,6 +60,7 @@ export interface CoordinatorOptions {
   readonly watchdogIntervalMs?: number;
   readonly maxArtifactBytes?: number;
   readonly traceUpdateIntervalSeconds?: number;
+  /** Plans `trigger: include: artifact:` children; by default the config loader and planner. */
   readonly childPlanner?: ChildPlanner;
   readonly clock?: Clock;
 }
@@ -337,10 +339,7 @@ export class Coordinator {
           pipeline: { ...base, userVariables: trigger.userVariables },
         };
       case "artifact": {
-        const planner = this.options.childPlanner;
-        if (planner === undefined) {
-          throw new RunfleetError("UNAVAILABLE", "dynamic child pipelines need a configuration loader");
-        }
+        const planner = this.options.childPlanner ?? planDynamicChild;
         const yaml = await this.artifactFile(parent.id, trigger.job, trigger.artifact);
         const planned = await planner({ yaml, file: trigger.artifact, project, parent, triggerJob: job });
         return {
