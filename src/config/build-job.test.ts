@@ -462,3 +462,30 @@ describe("wrong values", () => {
     expect(problems).toHaveLength(3);
   });
 });
+
+describe("GitLab's finer points", () => {
+  it("treats a keyword written without a value as not written", async () => {
+    const job = await jobOf("j:\n  script: [x]\n  artifacts:\n  cache:\n  image:\n", "j");
+    expect(job.artifacts).toBeUndefined();
+    expect(job.cache).toEqual([]);
+    expect(job.image).toBeUndefined();
+  });
+
+  it("refuses when: never outside rules", async () => {
+    expect((await problemsOf("j:\n  script: [x]\n  when: never\n")).join("\n")).toContain(
+      "j: when:never can only be used in a rules section or workflow:rules",
+    );
+  });
+
+  it("expands the trigger job's variables in child include paths", async () => {
+    const { config } = await loadFiles({
+      ".gitlab-ci.yml":
+        "t:\n  variables:\n    SERVICE: api\n  trigger:\n    include:\n      - local: $SERVICE/.gitlab-ci.yml\n",
+      "api/.gitlab-ci.yml": "api-build:\n  script: [make]\n",
+    });
+    const trigger = config.jobs[0]?.trigger;
+    expect(trigger?.kind === "child" ? trigger.config?.jobs.map((j) => j.name) : undefined).toEqual([
+      "api-build",
+    ]);
+  });
+});

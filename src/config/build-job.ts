@@ -25,7 +25,11 @@ type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 export function buildJob(resolved: ResolvedJob, check: Check): CiJob {
   const { name, map } = resolved;
   const at = (key: string): string => child(name, key);
-  const field = (key: string): YNode | undefined => get(map, key);
+  // A key written with no value (`artifacts:`) counts as not written, as in GitLab.
+  const field = (key: string): YNode | undefined => {
+    const node = get(map, key);
+    return node?.kind === "scalar" && node.value === null ? undefined : node;
+  };
   check.keys(map, name, JOB_KEYWORDS, "job");
   const job: Mutable<CiJob> = {
     name,
@@ -122,6 +126,14 @@ function readScheduling(
   }
   const when = field("when");
   if (when !== undefined) job.when = check.oneOf(when, at("when"), WHEN_VALUES) ?? "on_success";
+  if (job.when === "never" && when !== undefined) {
+    check.error(
+      `${job.name}: when:never can only be used in a rules section or workflow:rules`,
+      when,
+      at("when"),
+      "use `rules: [{ when: never }]`, or remove the job",
+    );
+  }
   const startIn = field("start_in");
   if (startIn !== undefined) {
     const s = check.duration(startIn, at("start_in"));

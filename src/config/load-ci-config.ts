@@ -4,9 +4,9 @@ import { ConfigInvalidError } from "./config-invalid-error.js";
 import { mergeMaps } from "./deep-merge.js";
 import { nodeFileReader } from "./file-reader.js";
 import { Problems } from "./problems.js";
-import { type IncludeContext, loadConfigFile } from "./resolve-includes.js";
+import { expandVariables, type IncludeContext, loadConfigFile } from "./resolve-includes.js";
 import { resolveReferences } from "./resolve-references.js";
-import type { CiConfig, CiJob, FileReader, LoadOptions, LoadResult, Trigger } from "./types.js";
+import type { CiConfig, CiJob, CiVariables, FileReader, LoadOptions, LoadResult, Trigger } from "./types.js";
 import type { YMap } from "./yaml-tree.js";
 
 /** Parent → child → grandchild, as GitLab allows; deeper nesting is refused. */
@@ -62,17 +62,22 @@ async function finish(
       jobs.push(job);
       continue;
     }
-    const child = await loadChild(session, job, trigger, depth + 1);
+    const child = await loadChild(session, job, trigger, config.variables, depth + 1);
     jobs.push(child === undefined ? job : { ...job, trigger: { ...trigger, config: child } });
   }
   return { ...config, jobs };
 }
 
 /** A child pipeline made only of local files is loaded now; one built from an artifact waits for run time. */
+function valuesOf(variables: CiVariables): Record<string, string> {
+  return Object.fromEntries(Object.entries(variables).map(([k, v]) => [k, v.value]));
+}
+
 async function loadChild(
   session: Session,
   job: CiJob,
   trigger: Extract<Trigger, { kind: "child" }>,
+  parentVariables: CiVariables,
   depth: number,
 ): Promise<CiConfig | undefined> {
   const locals = trigger.include.flatMap((i) => (i.kind === "local" ? [i.path] : []));
@@ -111,8 +116,10 @@ async function loadChild(
   }
   const ctx = newContext(session);
   let merged: YMap | undefined;
+  // Paths may use the trigger job's variables (and the pipeline's), as in `local: $SERVICE/ci.yml`.
+  const variables = { ...session.variables, ...valuesOf(parentVariables), ...valuesOf(job.variables) };
   for (const path of locals) {
-    const rel = path.replace(/^\/+/, "");
+    const rel = expandVariables(path, variables).replace(/^\/+/, "");
     const map = await loadConfigFile(
       ctx,
       { abs: join(session.projectDir, rel), display: rel },

@@ -68,3 +68,21 @@ describe("!reference", () => {
     );
   });
 });
+
+describe("!reference and extends", () => {
+  it("finds keys a hidden job inherits through extends", async () => {
+    const yaml = [
+      ".default-variables:",
+      "  variables:",
+      "    FOO: foo",
+      ".variables-wrapper:",
+      "  variables: !reference [.default-variables, variables]",
+      ".variables:",
+      "  extends: .variables-wrapper",
+      "job:",
+      "  variables: !reference [.variables, variables]",
+      "  script: [echo $FOO]",
+    ].join("\n");
+    expect((await jobOf(yaml, "job")).variables.FOO?.value).toBe("foo");
+  });
+});

@@ -1,3 +1,4 @@
+import { deepMerge } from "./deep-merge.js";
 import { child, type Problems } from "./problems.js";
 import type { YEntry, YMap, YNode, YReference } from "./yaml-tree.js";
 
@@ -22,6 +23,25 @@ class Resolver {
     private readonly root: YMap,
     private readonly problems: Problems,
   ) {}
+
+  /**
+   * A top-level entry as `extends` will make it, so a reference may name a key the job inherits.
+   * References inside stay unresolved here; `walk` resolves them after the lookup.
+   */
+  private jobView(name: string, seen: readonly string[]): YNode | undefined {
+    const node = this.root.entries.get(name)?.value;
+    if (node?.kind !== "map" || seen.includes(name) || seen.length > MAX_REFERENCE_DEPTH) return node;
+    const parents = node.entries.get("extends")?.value;
+    if (parents === undefined) return node;
+    const names = parents.kind === "seq" ? parents.items : [parents];
+    let merged: YNode | undefined;
+    for (const p of names) {
+      if (p.kind !== "scalar" || typeof p.value !== "string") continue;
+      const view = this.jobView(p.value, [...seen, name]);
+      if (view !== undefined) merged = merged === undefined ? view : deepMerge(merged, view);
+    }
+    return merged === undefined ? node : deepMerge(merged, node);
+  }
 
   walk(node: YNode, path: string, chain: readonly string[]): YNode {
     switch (node.kind) {
@@ -58,8 +78,9 @@ class Resolver {
       this.problems.error(`!reference ${name} is nested more than ${MAX_REFERENCE_DEPTH} levels deep`, at);
       return fallback;
     }
-    let target: YNode | undefined = this.root;
-    for (const part of ref.path) {
+    const [jobName = "", ...keys] = ref.path;
+    let target: YNode | undefined = this.jobView(jobName, []);
+    for (const part of keys) {
       target = target?.kind === "map" ? target.entries.get(part)?.value : undefined;
     }
     if (target === undefined) {

@@ -83,7 +83,7 @@ describe("the job graph", () => {
       "a matrix need on a job without a matrix",
       job("p", "build", "  parallel: 3\n") +
         job("b", "test", "  needs:\n    - job: p\n      parallel:\n        matrix:\n          - NAME: foo\n"),
-      "needs: [p] for b uses `parallel: matrix`, but `p` has no `parallel: matrix`",
+      "b uses needs.parallel.matrix targeting p, but p has no parallel:matrix configuration",
     ],
     [
       "a matrix need that names no instance",
@@ -93,7 +93,7 @@ describe("the job graph", () => {
           "test",
           "  needs:\n    - job: p\n      parallel:\n        matrix:\n          - NAME: nope\n",
         ),
-      "needs: [p: [nope]] for b could not be found",
+      "b needs.parallel.matrix selector for p matched zero permutations: [nope]",
     ],
   ])("rejects %s", async (_, yaml, message) => {
     expect((await problemsOf(STAGES + yaml)).join("\n")).toContain(message);

@@ -68,8 +68,9 @@ function checkMatrixNeed(
   const at = locate(job, "needs");
   if (target.parallel?.kind !== "matrix") {
     problems.error(
-      `needs: [${need.job}] for ${job.name} uses \`parallel: matrix\`, but \`${need.job}\` has no \`parallel: matrix\``,
+      `${job.name} uses needs.parallel.matrix targeting ${need.job}, but ${need.job} has no parallel:matrix configuration`,
       at,
+      { distinct: true, hint: "name the job without `parallel: matrix`, or give it a matrix" },
     );
     return;
   }
@@ -84,7 +85,7 @@ function checkMatrixNeed(
       );
       if (!found) {
         problems.error(
-          `needs: [${need.job}: [${Object.values(combo).join(", ")}]] for ${job.name} could not be found`,
+          `${job.name} needs.parallel.matrix selector for ${need.job} matched zero permutations: [${Object.values(combo).join(", ")}]`,
           at,
           {
             distinct: true,
