@@ -142,6 +142,8 @@ describe.runIf(available)("node agent", () => {
     expect(logs.stdout).toBe(exitCode === 0 ? "hello\n" : "failing\n");
   });
 
+  // Paths start with $RUNFLEET_CONTAINER_ROOT: empty in a container, the container's root folder
+  // in the processes runtime, so the same pod runs on either.
   it("runs init containers in order, then the app with its volumes and env", async () => {
     const secret = {
       apiVersion: "v1",
@@ -160,20 +162,25 @@ describe.runIf(available)("node agent", () => {
     }
     await createPod("volumes", {
       initContainers: [
-        sh("first", "echo first >> /work/order", { volumeMounts: [{ name: "work", mountPath: "/work" }] }),
-        sh("second", "echo second >> /work/order", { volumeMounts: [{ name: "work", mountPath: "/work" }] }),
+        sh("first", "echo first >> $RUNFLEET_CONTAINER_ROOT/work/order", {
+          volumeMounts: [{ name: "work", mountPath: "/work" }],
+        }),
+        sh("second", "echo second >> $RUNFLEET_CONTAINER_ROOT/work/order", {
+          volumeMounts: [{ name: "work", mountPath: "/work" }],
+        }),
       ],
       containers: [
         sh(
           "main",
           [
-            "cat /work/order",
-            "cat /etc/creds/password; echo",
-            "cat /etc/settings/mode; echo",
-            "cat /etc/info/name; echo",
-            "cat /var/run/secrets/kubernetes.io/serviceaccount/namespace; echo",
-            "test -s /var/run/secrets/kubernetes.io/serviceaccount/token && echo token-present",
-            "grep -q 'BEGIN CERTIFICATE' /var/run/secrets/kubernetes.io/serviceaccount/ca.crt && echo ca-present",
+            "R=$RUNFLEET_CONTAINER_ROOT",
+            "cat $R/work/order",
+            "cat $R/etc/creds/password; echo",
+            "cat $R/etc/settings/mode; echo",
+            "cat $R/etc/info/name; echo",
+            "cat $R/var/run/secrets/kubernetes.io/serviceaccount/namespace; echo",
+            "test -s $R/var/run/secrets/kubernetes.io/serviceaccount/token && echo token-present",
+            "grep -q 'BEGIN CERTIFICATE' $R/var/run/secrets/kubernetes.io/serviceaccount/ca.crt && echo ca-present",
             'echo "$PASSWORD $MODE $POD_NAME $KUBERNETES_SERVICE_HOST:$KUBERNETES_SERVICE_PORT"',
           ].join("; "),
           {
