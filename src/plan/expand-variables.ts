@@ -21,6 +21,8 @@ export function expandString(input: string, variables: Lookup): string {
  */
 export function expandAll(variables: Lookup, raw: ReadonlySet<string> = new Set()): Record<string, string> {
   let current: Record<string, string> = { ...variables };
+  // Most maps reference nothing: skip the passes (and their copies) entirely.
+  if (!Object.entries(current).some(([name, value]) => !raw.has(name) && value.includes("$"))) return current;
   for (let depth = 0; depth < 10; depth++) {
     let changed = false;
     const next: Record<string, string> = {};

@@ -1,4 +1,4 @@
-import type { CiConfig } from "../config/types.js";
+import type { CiConfig, CiJob, Need, Trigger } from "../config/types.js";
 import { RunfleetError } from "../errors/index.js";
 import type { RuleEnvironment } from "./evaluate-rules.js";
 import { evaluateWorkflow } from "./evaluate-workflow.js";
@@ -9,11 +9,12 @@ import {
   findNeedsCycle,
   type IncludedInstance,
   type NeedsIndex,
+  type ResolvedNeeds,
   resolveDependencies,
   resolveNeeds,
 } from "./resolve-needs.js";
 import { type SelectedInstance, selectJobs, valuesOf } from "./select-jobs.js";
-import type { PlanContext, PlannedJob, PlanResult, PlanWarning } from "./types.js";
+import type { PlanContext, PlannedJob, PlannedTrigger, PlanResult, PlanWarning } from "./types.js";
 
 /**
  * (config, context) → the pipeline GitLab would create: workflow rules, job rules and only/except,
@@ -61,7 +62,10 @@ function planAtDepth(config: CiConfig, context: PlanContext, depth: number): Pla
 
   const index = buildIndex(config, included, stageIndex);
   const stages = config.stages.filter((stage) => included.some((i) => i.job.stage === stage));
-  const jobs = included.map((instance) => plannedJob(instance, index, stages, context, depth, warn));
+  const shared: SharedByJob = { rawVariables: new Map(), needs: new Map() };
+  const child = (trigger: Trigger, job: PlannedJob): PlannedTrigger =>
+    planTrigger(trigger, job, context, depth, MAX_CHILD_DEPTH, warn, planAtDepth);
+  const jobs = included.map((instance) => plannedJob(instance, index, stages, shared, child));
   checkCycles(jobs);
 
   const pipelineVariables = { ...context.variables };
@@ -110,57 +114,88 @@ function buildIndex(
   return { instancesByJob, configJobs: new Map(config.jobs.map((j) => [j.name, j])), stageIndex };
 }
 
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
+const NO_RETRY: PlannedJob["retry"] = { max: 0, when: [], exitCodes: [] };
+
+/**
+ * What instances of one job share, computed once: in a 200-way fan-out every instance has the same
+ * needs and raw variable names, so they share those objects instead of rebuilding them.
+ */
+interface SharedByJob {
+  readonly rawVariables: Map<CiJob, readonly string[]>;
+  readonly needs: Map<readonly Need[], { resolved: ResolvedNeeds; names: ReadonlySet<string> }>;
+}
+
+function resolveNeedsShared(
+  instance: SelectedInstance,
+  needs: readonly Need[],
+  index: NeedsIndex,
+  shared: SharedByJob,
+) {
+  // Needs that use `$[[ matrix.X ]]` differ per instance; everything else is the same for all.
+  const perInstance = needs.some((n) => n.kind === "job" && n.matrix !== undefined);
+  const cached = perInstance ? undefined : shared.needs.get(needs);
+  if (cached !== undefined) return cached;
+  const resolved = resolveNeeds(instance, needs, index);
+  const entry = { resolved, names: new Set(resolved.needs.map((n) => n.name)) };
+  if (!perInstance) shared.needs.set(needs, entry);
+  return entry;
+}
+
 function plannedJob(
   instance: SelectedInstance,
   index: NeedsIndex,
   stages: readonly string[],
-  context: PlanContext,
-  depth: number,
-  warn: (warning: PlanWarning) => void,
+  shared: SharedByJob,
+  child: (trigger: Trigger, job: PlannedJob) => PlannedTrigger,
 ): PlannedJob {
   const job = instance.job;
-  const resolved = instance.needs === undefined ? undefined : resolveNeeds(instance, instance.needs, index);
-  const neededNames = resolved === undefined ? undefined : new Set(resolved.needs.map((n) => n.name));
-  const dependencies =
-    job.dependencies === undefined
-      ? undefined
-      : resolveDependencies(instance, job.dependencies, neededNames, index);
-  const raw = [...Object.entries(job.variables)].filter(([, v]) => !v.expand).map(([n]) => n);
-  const planned: PlannedJob = {
+  const needs =
+    instance.needs === undefined ? undefined : resolveNeedsShared(instance, instance.needs, index, shared);
+  let rawVariables = shared.rawVariables.get(job);
+  if (rawVariables === undefined) {
+    rawVariables = Object.entries(job.variables)
+      .filter(([, v]) => !v.expand)
+      .map(([name]) => name);
+    shared.rawVariables.set(job, rawVariables);
+  }
+  const planned: Mutable<PlannedJob> = {
     name: instance.name,
     baseName: job.name,
     stage: job.stage,
     stageIndex: stages.indexOf(job.stage),
     when: instance.when,
-    ...(instance.when === "delayed" && instance.startIn !== undefined ? { startIn: instance.startIn } : {}),
     allowFailure: instance.allowFailure,
-    ...(resolved === undefined ? {} : { needs: resolved.needs }),
-    pipelineNeeds: resolved?.pipelineNeeds ?? [],
-    ...(dependencies === undefined ? {} : { dependencies }),
-    ...(job.image === undefined ? {} : { image: job.image }),
+    pipelineNeeds: needs?.resolved.pipelineNeeds ?? [],
     services: job.services,
     tags: job.tags,
     globalVariables: instance.globalVariables,
     variables: instance.variables,
-    rawVariables: raw,
+    rawVariables,
     beforeScript: job.beforeScript,
     script: job.script,
     afterScript: job.afterScript,
-    ...(job.artifacts === undefined ? {} : { artifacts: job.artifacts }),
     cache: job.cache,
-    retry: job.retry ?? { max: 0, when: [], exitCodes: [] },
-    ...(job.timeout === undefined ? {} : { timeout: job.timeout }),
-    ...(job.environment === undefined ? {} : { environment: job.environment }),
-    ...(job.coverage === undefined ? {} : { coverage: job.coverage }),
+    retry: job.retry ?? NO_RETRY,
     interruptible: instance.interruptible,
-    ...(job.resourceGroup === undefined ? {} : { resourceGroup: job.resourceGroup }),
-    ...(instance.parallel === undefined ? {} : { parallel: instance.parallel }),
-    ...(instance.matrix === undefined ? {} : { matrix: instance.matrix }),
     location: job.location,
   };
-  if (job.trigger === undefined) return planned;
-  const trigger = planTrigger(job.trigger, planned, context, depth, MAX_CHILD_DEPTH, warn, planAtDepth);
-  return { ...planned, trigger };
+  if (instance.when === "delayed" && instance.startIn !== undefined) planned.startIn = instance.startIn;
+  if (needs !== undefined) planned.needs = needs.resolved.needs;
+  if (job.dependencies !== undefined) {
+    planned.dependencies = resolveDependencies(instance, job.dependencies, needs?.names, index);
+  }
+  if (job.image !== undefined) planned.image = job.image;
+  if (job.artifacts !== undefined) planned.artifacts = job.artifacts;
+  if (job.timeout !== undefined) planned.timeout = job.timeout;
+  if (job.environment !== undefined) planned.environment = job.environment;
+  if (job.coverage !== undefined) planned.coverage = job.coverage;
+  if (job.resourceGroup !== undefined) planned.resourceGroup = job.resourceGroup;
+  if (instance.parallel !== undefined) planned.parallel = instance.parallel;
+  if (instance.matrix !== undefined) planned.matrix = instance.matrix;
+  if (job.trigger !== undefined) planned.trigger = child(job.trigger, planned);
+  return planned;
 }
 
 function checkCycles(jobs: readonly PlannedJob[]): void {

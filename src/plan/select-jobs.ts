@@ -55,6 +55,7 @@ export function selectJobs(input: SelectionInput): Selection {
     }
     const globalVariables = inheritedGlobals(job, input.globals);
     const jobVariables = valuesOf(job.variables);
+    const jobScope = ruleScope(input, job, globalVariables, jobVariables);
     for (const instance of expandParallel(job)) {
       const own: Record<string, string> = { ...jobVariables, ...instance.matrix };
       if (instance.parallel !== undefined) {
@@ -67,7 +68,7 @@ export function selectJobs(input: SelectionInput): Selection {
         context: input.context,
         warn: input.warn,
         get variables() {
-          visible ??= ruleVariables(input, job, instance.name, globalVariables, own);
+          visible ??= instanceRuleVariables(jobScope, instance, input.context.variables);
           return visible;
         },
       };
@@ -160,26 +161,38 @@ function inheritedGlobals(
   return picked;
 }
 
-/** What `rules:if` sees: predefined < globals < job < matrix/node < pipeline variables, expanded. */
-function ruleVariables(
+/** What every instance of a job shares in its rules' view, built once per job. */
+interface RuleScope {
+  readonly base: Readonly<Record<string, string>>;
+  readonly raw: ReadonlySet<string>;
+}
+
+function ruleScope(
   input: SelectionInput,
   job: CiJob,
-  instanceName: string,
   globals: Readonly<Record<string, string>>,
-  own: Readonly<Record<string, string>>,
-): Record<string, string> {
+  jobVariables: Readonly<Record<string, string>>,
+): RuleScope {
   const raw = new Set<string>();
   for (const [name, v] of Object.entries(input.config.variables)) if (!v.expand) raw.add(name);
   for (const [name, v] of Object.entries(job.variables)) if (!v.expand) raw.add(name);
+  return { base: { ...input.predefined, CI_JOB_STAGE: job.stage, ...globals, ...jobVariables }, raw };
+}
+
+/** What `rules:if` sees: predefined < globals < job < matrix/node < pipeline variables, expanded. */
+function instanceRuleVariables(
+  scope: RuleScope,
+  instance: JobInstance,
+  pipelineVariables: Readonly<Record<string, string>>,
+): Record<string, string> {
   return expandAll(
     {
-      ...input.predefined,
-      CI_JOB_NAME: instanceName,
-      CI_JOB_STAGE: job.stage,
-      ...globals,
-      ...own,
-      ...input.context.variables,
+      CI_JOB_NAME: instance.name,
+      ...scope.base,
+      ...instance.matrix,
+      ...nodeVariables(instance),
+      ...pipelineVariables,
     },
-    raw,
+    scope.raw,
   );
 }
