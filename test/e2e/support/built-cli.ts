@@ -5,7 +5,8 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
-export const CLI = join(REPO_ROOT, "dist", "cli", "main.js");
+/** `RUNFLEET_CLI` points the suites at another build (an installed package, a build elsewhere). */
+export const CLI = process.env.RUNFLEET_CLI ?? join(REPO_ROOT, "dist", "cli", "main.js");
 
 async function newestSource(dir: string): Promise<number> {
   let newest = 0;
@@ -24,6 +25,7 @@ async function newestSource(dir: string): Promise<number> {
  * its own builds when `dist/` is older than `src/` — once, even with several suites starting together.
  */
 export async function ensureBuilt(): Promise<void> {
+  if (process.env.RUNFLEET_CLI !== undefined) return;
   const lock = join(tmpdir(), "runfleet-e2e-build.lock");
   for (;;) {
     try {
