@@ -1,5 +1,6 @@
 // The explicit map of sub-commands. Each command module exports a `Command`.
 import { lintCommand } from "./lint.js";
+import { serveCommand } from "./serve.js";
 
 export interface Command {
   readonly summary: string;
@@ -9,6 +10,7 @@ export interface Command {
 
 export const commands: Record<string, Command> = {
   lint: lintCommand,
+  serve: serveCommand,
 };
 
 export function usage(): string {
