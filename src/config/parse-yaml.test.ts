@@ -90,3 +90,11 @@ describe("parseYaml", () => {
     ]);
   });
 });
+
+describe("deep nesting", () => {
+  it.each([150, 3000])("refuses %d levels without overflowing the stack", (depth) => {
+    const { problems } = parse(`a: ${"[".repeat(depth)}${"]".repeat(depth)}\n`);
+    expect(problems.errors.length).toBeGreaterThan(0);
+    expect(problems.errors[0]?.location?.line).toBe(1);
+  });
+});

@@ -26,6 +26,9 @@ const referenceTag = {
   resolve: <T>(seq: T): T => seq,
 };
 
+/** GitLab's own limit on YAML nesting; it also keeps every recursive step below far from the stack limit. */
+export const MAX_DEPTH = 100;
+
 class TooManyNodes extends Error {}
 
 /**
@@ -102,6 +105,8 @@ function firstLine(message: string): string {
 
 class Converter {
   private nodes = 0;
+  private depth = 0;
+  private tooDeep = false;
   private readonly expanding = new Set<Node>();
   /** Anchor name → its nodes; yaml's own `resolve` scans the whole document on every alias. */
   private readonly anchors = new Map<string, Node[]>();
@@ -120,6 +125,26 @@ class Converter {
 
   convert(node: Node, path: string): YNode {
     if (++this.nodes > MAX_NODES_PER_FILE) throw new TooManyNodes();
+    if (this.depth >= MAX_DEPTH) {
+      const pos = this.posOf(node.range?.[0] ?? 0);
+      if (!this.tooDeep)
+        this.problems.error(
+          `YAML is nested more than ${MAX_DEPTH} levels deep`,
+          { pos, path },
+          { hint: "GitLab refuses configs nested this deep" },
+        );
+      this.tooDeep = true;
+      return { kind: "scalar", value: null, pos };
+    }
+    this.depth++;
+    try {
+      return this.convertNode(node, path);
+    } finally {
+      this.depth--;
+    }
+  }
+
+  private convertNode(node: Node, path: string): YNode {
     if (isAlias(node)) return this.alias(node, path);
     const pos = this.posOf(node.range?.[0] ?? 0);
     if (isScalar(node)) return { kind: "scalar", value: scalarValue(node), pos };
