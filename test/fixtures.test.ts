@@ -180,6 +180,12 @@ describe("fixture details beyond the JSON shape", () => {
     expect(deploy?.globalVariables).toEqual({ DEPLOY_ENV: "production" });
   });
 
+  it("variables-job-level marks expand: false variables raw", async () => {
+    const [build] = await plannedJobs("variables-job-level");
+    expect(build?.rawVariables).toEqual(["STRUCTURED"]);
+    expect(build?.globalVariables).toEqual({ GLOBAL: "g" });
+  });
+
   it("needs-object-form keeps artifacts and optional per edge", async () => {
     const test = (await plannedJobs("needs-object-form")).find((j) => j.name === "test");
     expect(test?.needs).toEqual([

@@ -1,6 +1,6 @@
 import type { OnlyExcept } from "../config/types.js";
 import { compileRe2 } from "../expression/index.js";
-import { evaluateIf, type RuleEnvironment } from "./evaluate-rules.js";
+import { diffApplies, evaluateIf, type RuleEnvironment } from "./evaluate-rules.js";
 import { expandString } from "./expand-variables.js";
 import { anyPathMatches } from "./match-paths.js";
 import type { PlanContext } from "./types.js";
@@ -62,7 +62,7 @@ function firstMatchingPolicy(spec: OnlyExcept, env: RuleEnvironment): Policy | u
 
 function changedMatch(paths: readonly string[], env: RuleEnvironment): boolean {
   const files = env.context.changedFiles;
-  if (files === undefined) return true;
+  if (files === undefined || !diffApplies(env.context)) return true;
   return anyPathMatches(
     paths.map((p) => expandString(p, env.variables)),
     files,

@@ -64,7 +64,21 @@ export function evaluateIf(source: string, variables: Lookup, at: { location: Ru
   }
 }
 
+/**
+ * GitLab evaluates `changes` only for branch pushes, merge requests and their child pipelines; for
+ * tags, schedules, web, API and trigger pipelines it is always true.
+ */
+export function diffApplies(context: PlanContext): boolean {
+  if (context.refType === "tag") return false;
+  return (
+    context.source === "push" ||
+    context.source === "merge_request_event" ||
+    context.source === "parent_pipeline"
+  );
+}
+
 export function changesMatch(changes: RuleChanges, env: RuleEnvironment): boolean {
+  if (!diffApplies(env.context)) return true;
   const files =
     changes.compareTo === undefined
       ? env.context.changedFiles

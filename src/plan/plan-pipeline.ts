@@ -62,7 +62,7 @@ function planAtDepth(config: CiConfig, context: PlanContext, depth: number): Pla
 
   const index = buildIndex(config, included, stageIndex);
   const stages = config.stages.filter((stage) => included.some((i) => i.job.stage === stage));
-  const shared: SharedByJob = { rawVariables: new Map(), needs: new Map() };
+  const shared: SharedByJob = { globalRaw: [...rawNames(config)], rawVariables: new Map(), needs: new Map() };
   const child = (trigger: Trigger, job: PlannedJob): PlannedTrigger =>
     planTrigger(trigger, job, context, depth, MAX_CHILD_DEPTH, warn, planAtDepth);
   const jobs = included.map((instance) => plannedJob(instance, index, stages, shared, child));
@@ -123,6 +123,8 @@ const NO_RETRY: PlannedJob["retry"] = { max: 0, when: [], exitCodes: [] };
  * needs and raw variable names, so they share those objects instead of rebuilding them.
  */
 interface SharedByJob {
+  /** Global variables written with `expand: false`. */
+  readonly globalRaw: readonly string[];
   readonly rawVariables: Map<CiJob, readonly string[]>;
   readonly needs: Map<readonly Need[], { resolved: ResolvedNeeds; names: ReadonlySet<string> }>;
 }
@@ -155,9 +157,14 @@ function plannedJob(
     instance.needs === undefined ? undefined : resolveNeedsShared(instance, instance.needs, index, shared);
   let rawVariables = shared.rawVariables.get(job);
   if (rawVariables === undefined) {
-    rawVariables = Object.entries(job.variables)
+    // Global `expand: false` variables stay raw unless the job redefines them.
+    const inherited = shared.globalRaw.filter(
+      (name) => Object.hasOwn(instance.globalVariables, name) && !Object.hasOwn(job.variables, name),
+    );
+    const own = Object.entries(job.variables)
       .filter(([, v]) => !v.expand)
       .map(([name]) => name);
+    rawVariables = [...inherited, ...own];
     shared.rawVariables.set(job, rawVariables);
   }
   const planned: Mutable<PlannedJob> = {

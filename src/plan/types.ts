@@ -135,7 +135,10 @@ export interface PlannedJob {
    * Values are as written: expansion happens when the job runs.
    */
   readonly variables: Readonly<Record<string, string>>;
-  /** Names of variables written with `expand: false`: their `$` stays literal. */
+  /**
+   * Names (in `globalVariables` or `variables`) written with `expand: false`: their `$` stays literal.
+   * `workflow:rules:variables` and matrix values are always expanded.
+   */
   readonly rawVariables: readonly string[];
   readonly beforeScript: readonly string[];
   readonly script: readonly string[];
