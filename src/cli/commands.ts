@@ -1,5 +1,9 @@
 // The explicit map of sub-commands. Each command module exports a `Command`.
 import { lintCommand } from "./lint.js";
+import { planCommand } from "./plan.js";
+import { registerCommand } from "./register.js";
+import { runCommand } from "./run.js";
+import { runnerCommand } from "./runner.js";
 import { serveCommand } from "./serve.js";
 
 export interface Command {
@@ -10,6 +14,10 @@ export interface Command {
 
 export const commands: Record<string, Command> = {
   lint: lintCommand,
+  plan: planCommand,
+  register: registerCommand,
+  run: runCommand,
+  runner: runnerCommand,
   serve: serveCommand,
 };
 
