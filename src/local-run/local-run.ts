@@ -71,7 +71,7 @@ export async function runLocal(options: RunOptions, io: RunConsole): Promise<num
   let stopInterrupts = () => {};
   try {
     view = tty
-      ? new LiveView(planned, io.out, () => ({ columns: io.out.columns ?? 80, rows: io.out.rows ?? 24 }))
+      ? new LiveView(planned, io.out, () => terminalSize(io.out))
       : new LineView(planned, io.out, options.quiet);
     const liveView = view;
     const watcher = new PipelineWatcher(stack, liveView, !tty && !options.quiet);
@@ -173,4 +173,12 @@ async function failedOutputs(jobs: readonly WatchedJob[]): Promise<FailedJobOutp
       };
     }),
   );
+}
+
+/** Some pseudo-terminals report 0×0; then COLUMNS/LINES, then 80×24. */
+function terminalSize(out: RunConsole["out"]): { columns: number; rows: number } {
+  return {
+    columns: out.columns || Number(process.env.COLUMNS) || 80,
+    rows: out.rows || Number(process.env.LINES) || 24,
+  };
 }

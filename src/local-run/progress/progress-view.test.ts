@@ -46,8 +46,8 @@ describe("LiveView", () => {
     expect(text.startsWith("\x1b[?25l")).toBe(true);
     expect(text.endsWith("\x1b[?25h")).toBe(true);
     expect(plainLog(text)).toContain("a notice\ncompile  1 running\n  build     running 1.5s\n");
-    // Each redraw first moves up over the lines it drew before.
-    view.event({ kind: "job_started", job, at: 0 });
-    expect(text).not.toContain("\x1b[0F");
+    // Closing twice draws nothing more: the summary printed after the first close stays intact.
+    view.close();
+    expect(out.text()).toBe(text);
   });
 });

@@ -48,6 +48,7 @@ export class LiveView implements ProgressView {
   state: ProgressState;
   private drawnLines = 0;
   private dirty = true;
+  private closed = false;
   private readonly timer: NodeJS.Timeout;
 
   constructor(
@@ -72,6 +73,8 @@ export class LiveView implements ProgressView {
   }
 
   close(): void {
+    if (this.closed) return;
+    this.closed = true;
     clearInterval(this.timer);
     this.dirty = true;
     this.draw();
