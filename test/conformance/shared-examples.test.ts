@@ -76,7 +76,7 @@ describe.runIf(available)("shared example pipelines", () => {
     [
       "push to main",
       {},
-      [["lint-code"], ["unit-tests"], ["integration-tests"], ["deploy-production", "manual"]],
+      [["lint-code"], ["unit-tests"], ["integration-tests"], ["e2e-tests"], ["deploy-production", "manual"]],
     ],
     ["push to a topic branch", { ref: "topic" }, [["lint-code"], ["unit-tests"]]],
     ["merge request", mergeRequest, [["lint-code"], ["unit-tests"], ["integration-tests"], ["e2e-tests"]]],
@@ -87,7 +87,8 @@ describe.runIf(available)("shared example pipelines", () => {
         ["lint-code"],
         ["unit-tests"],
         ["integration-tests"],
-        ["nightly-scan"],
+        ["e2e-tests"],
+        ["nightly-comprehensive-scan"],
         ["deploy-production", "manual"],
       ],
     ],
