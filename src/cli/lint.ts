@@ -18,6 +18,9 @@ Options:
   --var K=V       variable visible to include:rules and include paths (repeatable)
   -h, --help      this help
 
+Limits (each a problem, never a hang): 1 MiB per file, 150 included files, YAML nested at most
+100 levels, at most 200000 nodes per file once aliases are expanded.
+
 Exit codes: 0 valid (warnings may be printed), 1 invalid, 2 usage error.
 `;
 

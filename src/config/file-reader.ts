@@ -1,4 +1,4 @@
-import { readdir, readFile, stat } from "node:fs/promises";
+import { readdir, readFile, realpath, stat } from "node:fs/promises";
 import { join } from "node:path";
 import type { FileReader } from "./types.js";
 
@@ -19,6 +19,14 @@ export const nodeFileReader: FileReader = {
     try {
       const s = await stat(path);
       return s.isFile() ? s.size : undefined;
+    } catch (err) {
+      if (isMissing(err)) return undefined;
+      throw err;
+    }
+  },
+  async realPath(path) {
+    try {
+      return await realpath(path);
     } catch (err) {
       if (isMissing(err)) return undefined;
       throw err;

@@ -31,7 +31,17 @@ export function projectFiles(ctx: IncludeContext): Promise<readonly string[]> {
   return ctx.listing;
 }
 
+async function staysInProject(ctx: IncludeContext, abs: string): Promise<boolean> {
+  if (ctx.reader.realPath === undefined) return true;
+  const [real, root] = await Promise.all([ctx.reader.realPath(abs), ctx.reader.realPath(ctx.projectDir)]);
+  if (real === undefined || root === undefined) return true;
+  const rel = relative(root, real);
+  return rel !== ".." && !rel.startsWith(`..${sep}`) && !isAbsolute(rel);
+}
+
 interface FileRef {
+  /** Component files come from the component directory, outside the project by design. */
+  readonly outsideProject?: boolean;
   readonly abs: string;
   /** How errors name the file: relative to the project directory. */
   readonly display: string;
@@ -50,6 +60,16 @@ export async function loadConfigFile(
   chain: readonly string[],
 ): Promise<YMap | undefined> {
   const { problems } = ctx;
+  if (via !== undefined && !file.outsideProject && !(await staysInProject(ctx, file.abs))) {
+    problems.error(
+      `include \`${file.display}\` leads outside the project directory through a symbolic link`,
+      via,
+      {
+        hint: "include files that live inside the repository",
+      },
+    );
+    return undefined;
+  }
   const size = await ctx.reader.size(file.abs);
   if (size === undefined) {
     if (via === undefined)
@@ -277,7 +297,7 @@ async function componentFile(ctx: IncludeContext, address: string): Promise<File
   ];
   for (const abs of candidates) {
     if ((await ctx.reader.size(abs)) !== undefined)
-      return { abs, display: relative(ctx.projectDir, abs).split(sep).join("/") };
+      return { abs, display: relative(ctx.projectDir, abs).split(sep).join("/"), outsideProject: true };
   }
   return undefined;
 }

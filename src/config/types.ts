@@ -295,6 +295,8 @@ export interface FileReader {
   size(path: string): Promise<number | undefined>;
   /** Files under `dir` (absolute), recursively, as paths relative to `dir` with `/` separators. */
   listFiles(dir: string): Promise<readonly string[]>;
+  /** The path with symlinks resolved, so an include cannot leave the project through a link. */
+  realPath?(path: string): Promise<string | undefined>;
 }
 
 export interface LoadOptions {
