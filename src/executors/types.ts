@@ -49,6 +49,8 @@ export interface JobEnvironment {
 export interface Executor {
   readonly name: string;
   prepare(job: ExecutorJob): Promise<JobEnvironment>;
+  /** Releases what the executor keeps between jobs (processes, connections); called once at shutdown. */
+  close?(): Promise<void>;
 }
 
 /** Settings an executor receives from its `[[runners]]` entry. */

@@ -149,6 +149,7 @@ export class RunnerManager extends EventEmitter<RunnerManagerEvents> {
     this.wake();
     await Promise.all(this.pollers);
     while (this.jobs.size > 0) await Promise.all([...this.jobs]);
+    await Promise.all(this.entries.map((e) => e.executor.close?.()));
   }
 
   /** Stops asking for jobs, kills the running ones and reports them failed (`runner_system_failure`). */

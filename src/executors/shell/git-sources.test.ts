@@ -6,11 +6,14 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type SourcesSpec, sourcesSpec } from "../../jobscript/index.js";
 import type { StageIo } from "../types.js";
 import { getSources } from "./git-sources.js";
+import { SlotLauncher } from "./slot-launcher.js";
 
 const root = mkdtempSync(join(tmpdir(), "git-sources-"));
 const origin = join(root, "origin");
 const work = join(root, "slot", "group", "project");
 const env = { ...process.env, GIT_TERMINAL_PROMPT: "0" };
+const launcher = new SlotLauncher("bash", env);
+const launch = launcher.run.bind(launcher);
 let first = "";
 let second = "";
 
@@ -63,12 +66,15 @@ beforeAll(() => {
   g(origin, "commit", "-qam", "second");
   second = g(origin, "rev-parse", "HEAD");
 });
-afterAll(() => rmSync(root, { recursive: true, force: true }));
+afterAll(() => {
+  launcher.close();
+  rmSync(root, { recursive: true, force: true });
+});
 
 describe("shell get_sources", () => {
   it("fetches on first use and checks out the job's sha", async () => {
     const { io: stageIo, output } = io();
-    expect(await getSources({ projectDir: work, env }, spec(first), stageIo)).toEqual({
+    expect(await getSources({ projectDir: work, launch }, spec(first), stageIo)).toEqual({
       kind: "exited",
       exitCode: 0,
     });
@@ -85,7 +91,7 @@ describe("shell get_sources", () => {
     const { io: stageIo, output } = io();
     // An unreachable URL proves that no fetch happens for a sha the slot already has.
     const outcome = await getSources(
-      { projectDir: work, env },
+      { projectDir: work, launch },
       spec(second, {}, join(root, "nowhere")),
       stageIo,
     );
@@ -102,7 +108,7 @@ describe("shell get_sources", () => {
     g(origin, "commit", "-qm", "third");
     const third = g(origin, "rev-parse", "HEAD");
     const { io: stageIo, output } = io();
-    expect(await getSources({ projectDir: work, env }, spec(third), stageIo)).toEqual({
+    expect(await getSources({ projectDir: work, launch }, spec(third), stageIo)).toEqual({
       kind: "exited",
       exitCode: 0,
     });
@@ -113,14 +119,14 @@ describe("shell get_sources", () => {
   it("GIT_CLEAN_FLAGS=none keeps untracked files", async () => {
     writeFileSync(join(work, "keep.txt"), "x");
     const { io: stageIo } = io();
-    await getSources({ projectDir: work, env }, spec(first, { GIT_CLEAN_FLAGS: "none" }), stageIo);
+    await getSources({ projectDir: work, launch }, spec(first, { GIT_CLEAN_FLAGS: "none" }), stageIo);
     expect(existsSync(join(work, "keep.txt"))).toBe(true);
   });
 
   it("clone starts from an empty directory", async () => {
     const { io: stageIo, output } = io();
     expect(
-      await getSources({ projectDir: work, env }, spec(first, { GIT_STRATEGY: "clone" }), stageIo),
+      await getSources({ projectDir: work, launch }, spec(first, { GIT_STRATEGY: "clone" }), stageIo),
     ).toEqual({ kind: "exited", exitCode: 0 });
     expect(existsSync(join(work, "keep.txt"))).toBe(false);
     expect(output()).toContain("Initialized empty Git repository");
@@ -130,7 +136,7 @@ describe("shell get_sources", () => {
     const dir = join(root, "none-project");
     const { io: stageIo } = io();
     expect(
-      await getSources({ projectDir: dir, env }, spec(first, { GIT_STRATEGY: "none" }), stageIo),
+      await getSources({ projectDir: dir, launch }, spec(first, { GIT_STRATEGY: "none" }), stageIo),
     ).toEqual({ kind: "exited", exitCode: 0 });
     expect(existsSync(join(dir, ".git"))).toBe(false);
     expect(existsSync(dir)).toBe(true);
@@ -139,7 +145,7 @@ describe("shell get_sources", () => {
   it("a missing repository fails the stage with git's message", async () => {
     const { io: stageIo, output } = io();
     const outcome = await getSources(
-      { projectDir: join(root, "other"), env },
+      { projectDir: join(root, "other"), launch },
       spec(first, {}, join(root, "nowhere")),
       stageIo,
     );
@@ -152,7 +158,7 @@ describe("shell get_sources", () => {
     const { io: stageIo } = io();
     const url = `file://${origin}`;
     await getSources(
-      { projectDir: dir, env },
+      { projectDir: dir, launch },
       spec(g(origin, "rev-parse", "HEAD"), { GIT_DEPTH: "1" }, url),
       stageIo,
     );

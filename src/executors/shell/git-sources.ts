@@ -8,11 +8,12 @@ import { mkdir, rm } from "node:fs/promises";
 import { join } from "node:path";
 import type { SourcesSpec } from "../../jobscript/index.js";
 import type { StageIo, StageOutcome } from "../types.js";
-import { runProcess } from "./run-process.js";
+import type { LaunchSpec } from "./slot-launcher.js";
 
 export interface GitRun {
   readonly projectDir: string;
-  readonly env: NodeJS.ProcessEnv;
+  /** Starts a process in the slot (see SlotLauncher). */
+  readonly launch: (spec: LaunchSpec, io: StageIo) => Promise<StageOutcome>;
 }
 
 function say(io: StageIo, line: string): void {
@@ -20,7 +21,7 @@ function say(io: StageIo, line: string): void {
 }
 
 function git(run: GitRun, args: readonly string[], io: StageIo): Promise<StageOutcome> {
-  return runProcess({ command: "git", args, cwd: run.projectDir, env: run.env }, io);
+  return run.launch({ command: "git", args, cwd: run.projectDir }, io);
 }
 
 /** Runs git quietly: its output reaches the trace only when it fails and `showFailure` is set. */

@@ -15,7 +15,7 @@ import type {
 } from "../types.js";
 import { detectShell } from "./detect-shell.js";
 import { getSources } from "./git-sources.js";
-import { runProcess } from "./run-process.js";
+import { SlotLauncher } from "./slot-launcher.js";
 
 /** A project path made safe as a directory path: no empty, `.` or `..` segments. */
 export function safeProjectPath(path: string): string {
@@ -30,6 +30,7 @@ class ShellJobEnvironment implements JobEnvironment {
   constructor(
     readonly shell: ShellKind,
     private readonly shellBinary: string,
+    private readonly launcher: SlotLauncher,
     readonly buildsDir: string,
     readonly projectDir: string,
     readonly tempDir: string,
@@ -37,12 +38,8 @@ class ShellJobEnvironment implements JobEnvironment {
     this.hostProjectDir = projectDir;
   }
 
-  private env(): NodeJS.ProcessEnv {
-    return { ...process.env, GIT_TERMINAL_PROMPT: "0" };
-  }
-
   getSources(spec: SourcesSpec, io: StageIo): Promise<StageOutcome> {
-    return getSources({ projectDir: this.projectDir, env: this.env() }, spec, io);
+    return getSources({ projectDir: this.projectDir, launch: (s, i) => this.launcher.run(s, i) }, spec, io);
   }
 
   async runScript(stage: StageName, script: string, io: StageIo): Promise<StageOutcome> {
@@ -51,7 +48,7 @@ class ShellJobEnvironment implements JobEnvironment {
     // One pipe for both streams keeps stdout and stderr lines in the order the job wrote them.
     await writeFile(file, `exec 2>&1\n${script}`, { mode: 0o700 });
     await mkdir(this.projectDir, { recursive: true });
-    return runProcess({ command: this.shellBinary, args: [file], cwd: this.projectDir, env: this.env() }, io);
+    return this.launcher.run({ command: this.shellBinary, args: [file], cwd: this.projectDir }, io);
   }
 
   async cleanup(): Promise<void> {
@@ -64,6 +61,8 @@ export class ShellExecutor implements Executor {
   readonly name = "shell";
   private readonly buildsDir: string;
   private readonly shell = detectShell(process.env.PATH);
+  /** One launcher per slot: a slot runs one job, so one stage, at a time. */
+  private readonly launchers = new Map<string, SlotLauncher>();
 
   constructor(settings: ExecutorSettings) {
     this.buildsDir = resolve(settings.buildsDir ?? join(process.cwd(), "builds"));
@@ -74,13 +73,26 @@ export class ShellExecutor implements Executor {
     const project = safeProjectPath(info.project_full_path ?? info.project_name);
     const token = safeProjectPath(job.runnerShortToken);
     const projectDir = join(this.buildsDir, token, String(job.slot), project);
+    const key = `${token}/${job.slot}`;
+    let launcher = this.launchers.get(key);
+    if (launcher === undefined) {
+      launcher = new SlotLauncher(this.shell.binary, { ...process.env, GIT_TERMINAL_PROMPT: "0" });
+      this.launchers.set(key, launcher);
+    }
+    const tempDir = `${projectDir}.tmp`;
     return new ShellJobEnvironment(
       this.shell.kind,
       this.shell.binary,
+      launcher,
       this.buildsDir,
       projectDir,
-      `${projectDir}.tmp`,
+      tempDir,
     );
+  }
+
+  async close(): Promise<void> {
+    for (const launcher of this.launchers.values()) launcher.close();
+    this.launchers.clear();
   }
 }
 

@@ -1,0 +1,199 @@
+/**
+ * Starts a slot's processes from one long-lived bash instead of from Node. Forking Node costs time in
+ * proportion to its memory (tens of ms for a busy runner), forking a small bash costs almost nothing,
+ * and at a 1000-job fan-out every job starts several processes. Each command runs as its own process
+ * group (job control), with stdout and stderr on the launcher's stdout; the launcher reports the
+ * group id on fd 3 and ends the output with a marker carrying the exit code. Cancel and timeout kill
+ * the group from here (SIGTERM, then SIGKILL after a grace period); leftovers are killed at exit.
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import type { Readable, Writable } from "node:stream";
+import { RunfleetError } from "../../errors/index.js";
+import { shellQuote } from "../../jobscript/index.js";
+import type { StageIo, StageOutcome } from "../types.js";
+
+export interface LaunchSpec {
+  readonly command: string;
+  readonly args: readonly string[];
+  readonly cwd: string;
+}
+
+/** How long a group gets between SIGTERM and SIGKILL. */
+export const KILL_GRACE_MS = 2_000;
+
+function killGroup(pgid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-pgid, signal);
+  } catch {
+    // already gone
+  }
+}
+
+interface Pending {
+  readonly io: StageIo;
+  readonly marker: Buffer;
+  pgid: number | undefined;
+  ending: "canceled" | "timed_out" | undefined;
+  graceTimer: NodeJS.Timeout | undefined;
+  /** Output bytes that might be the start of the end marker. */
+  held: Buffer;
+  settle(result: { outcome: StageOutcome } | { error: unknown }): void;
+}
+
+export class SlotLauncher {
+  private child: ChildProcess | undefined;
+  private control = "";
+  private pending: Pending | undefined;
+  private queue: Promise<unknown> = Promise.resolve();
+
+  /** `shell` is bash, or a POSIX sh with job control (`set -m`). */
+  constructor(
+    private readonly shell: string,
+    private readonly env: NodeJS.ProcessEnv,
+  ) {}
+
+  /** Runs one command; commands on one launcher run one after the other. */
+  run(spec: LaunchSpec, io: StageIo): Promise<StageOutcome> {
+    const next = this.queue.then(() => this.start(spec, io));
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+
+  close(): void {
+    this.child?.kill("SIGKILL");
+    this.child = undefined;
+  }
+
+  private ensureChild(): ChildProcess {
+    if (this.child && this.child.exitCode === null && this.child.signalCode === null) return this.child;
+    const args = /bash$/.test(this.shell) ? ["--noprofile", "--norc", "-s"] : ["-s"];
+    const child = spawn(this.shell, args, {
+      env: this.env,
+      stdio: ["pipe", "pipe", "ignore", "pipe"],
+    });
+    const stdin = child.stdin as Writable;
+    stdin.write("set -m\n");
+    (child.stdout as Readable).on("data", (chunk: Buffer) => this.onOutput(chunk));
+    (child.stdio[3] as Readable).on("data", (chunk: Buffer) => this.onControl(chunk));
+    child.on("exit", () => {
+      if (this.child === child) this.child = undefined;
+      const p = this.pending;
+      this.pending = undefined;
+      p?.settle({ error: new RunfleetError("INTERNAL", "the slot's process launcher exited unexpectedly") });
+    });
+    child.on("error", () => undefined);
+    this.unref(child);
+    this.child = child;
+    return child;
+  }
+
+  /** An idle launcher must not keep the runner's process alive. */
+  private unref(child: ChildProcess): void {
+    child.unref();
+    for (const s of [child.stdin, child.stdout, child.stdio[3]])
+      (s as unknown as { unref?: () => void } | null)?.unref?.();
+  }
+
+  private ref(child: ChildProcess): void {
+    child.ref();
+    for (const s of [child.stdin, child.stdout, child.stdio[3]])
+      (s as unknown as { ref?: () => void } | null)?.ref?.();
+  }
+
+  private start(spec: LaunchSpec, io: StageIo): Promise<StageOutcome> {
+    return new Promise((resolve, reject) => {
+      const child = this.ensureChild();
+      this.ref(child);
+      const nonce = randomBytes(8).toString("hex");
+      const onAbort = (): void => this.stop(pending, "canceled");
+      const deadlineTimer = setTimeout(
+        () => this.stop(pending, "timed_out"),
+        Math.max(0, io.deadline - Date.now()),
+      );
+      const pending: Pending = {
+        io,
+        marker: Buffer.from(`\0rf-end-${nonce} `),
+        pgid: undefined,
+        ending: undefined,
+        graceTimer: undefined,
+        held: Buffer.alloc(0),
+        settle: (result) => {
+          clearTimeout(deadlineTimer);
+          if (pending.graceTimer) clearTimeout(pending.graceTimer);
+          io.signal.removeEventListener("abort", onAbort);
+          this.unref(child);
+          if ("outcome" in result) resolve(result.outcome);
+          else reject(result.error);
+        },
+      };
+      io.signal.addEventListener("abort", onAbort, { once: true });
+      this.pending = pending;
+      const command = [spec.command, ...spec.args].map(shellQuote).join(" ");
+      // The subshell is the job (its own process group under `set -m`); after it ends, whatever it
+      // left running in its group is killed before the end marker goes out.
+      (child.stdin as Writable).write(
+        `( cd -- ${shellQuote(spec.cwd)} && exec ${command} ) </dev/null 2>&1 & echo "$!" >&3; wait "$!"; rc=$?; kill -KILL -- "-$!" 2>/dev/null; printf '\\0rf-end-${nonce} %d\\0' "$rc"\n`,
+      );
+      if (io.signal.aborted) onAbort();
+    });
+  }
+
+  private stop(p: Pending, why: "canceled" | "timed_out"): void {
+    if (p.ending !== undefined) return;
+    p.ending = why;
+    this.terminate(p);
+  }
+
+  private terminate(p: Pending): void {
+    const pgid = p.pgid;
+    if (pgid === undefined || p.ending === undefined) return;
+    killGroup(pgid, "SIGTERM");
+    p.graceTimer = setTimeout(() => killGroup(pgid, "SIGKILL"), KILL_GRACE_MS);
+  }
+
+  private onControl(chunk: Buffer): void {
+    this.control += chunk.toString("utf8");
+    let nl = this.control.indexOf("\n");
+    while (nl >= 0) {
+      const line = this.control.slice(0, nl).trim();
+      this.control = this.control.slice(nl + 1);
+      const p = this.pending;
+      if (p && p.pgid === undefined && /^\d+$/.test(line)) {
+        p.pgid = Number(line);
+        this.terminate(p);
+      }
+      nl = this.control.indexOf("\n");
+    }
+  }
+
+  private onOutput(chunk: Buffer): void {
+    const p = this.pending;
+    if (p === undefined) return;
+    const data = p.held.length > 0 ? Buffer.concat([p.held, chunk]) : chunk;
+    const at = data.indexOf(p.marker);
+    if (at >= 0) {
+      const close = data.indexOf(0, at + p.marker.length);
+      if (close < 0) {
+        if (at > 0) p.io.sink(data.subarray(0, at));
+        p.held = Buffer.from(data.subarray(at));
+        return;
+      }
+      if (at > 0) p.io.sink(data.subarray(0, at));
+      const code = Number(data.subarray(at + p.marker.length, close).toString("utf8"));
+      this.pending = undefined;
+      p.settle({ outcome: p.ending !== undefined ? { kind: p.ending } : { kind: "exited", exitCode: code } });
+      return;
+    }
+    // Hold back a tail that could be the start of the marker.
+    let keep = 0;
+    for (let k = Math.min(p.marker.length - 1, data.length); k > 0; k--) {
+      if (data.subarray(data.length - k).equals(p.marker.subarray(0, k))) {
+        keep = k;
+        break;
+      }
+    }
+    if (data.length - keep > 0) p.io.sink(data.subarray(0, data.length - keep));
+    p.held = keep > 0 ? Buffer.from(data.subarray(data.length - keep)) : Buffer.alloc(0);
+  }
+}
