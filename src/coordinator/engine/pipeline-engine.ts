@@ -358,21 +358,32 @@ export class PipelineEngine {
     const p = this.active.get(pipelineId);
     if (p === undefined) return;
     const now = this.clock();
-    const staged = new Map(p.jobs);
+    // Changes are staged over the live map and applied to it only once the store has them.
+    const overlay = new Map<number, JobRecord>();
     const merged = new Map<number, JobPatch>();
     const apply = (patch: JobPatch) => {
-      const current = staged.get(patch.id);
+      const current = overlay.get(patch.id) ?? p.jobs.get(patch.id);
       if (current === undefined) return;
-      staged.set(patch.id, applyPatch(current, patch));
+      overlay.set(patch.id, applyPatch(current, patch));
       merged.set(patch.id, { ...merged.get(patch.id), ...patch });
     };
-    for (const patch of patches) apply(patch);
     const placeholders = (options.newJobs ?? []).map((job, i) => ({ ...job, id: -(i + 1), pipelineId }));
-    for (const ph of placeholders) staged.set(ph.id, ph);
-    for (const t of settle([...staged.values()], now)) apply(settledPatch(t, now));
+    const view = (): JobRecord[] => [
+      ...[...p.jobs.values()].map((j) => overlay.get(j.id) ?? j),
+      ...placeholders,
+    ];
+    for (const patch of patches) apply(patch);
+    // Only an ended job (or a new or first look at the pipeline) can release waiting jobs.
+    const mayRelease =
+      patches.length === 0 ||
+      placeholders.length > 0 ||
+      patches.some((x) => x.status !== undefined && releases(x.status));
+    if (mayRelease) for (const t of settle(view(), now)) apply(settledPatch(t, now));
 
     const canceledByUser = options.canceledByUser ?? p.record.canceledByUser;
-    const status = pipelineStatus([...staged.values()], canceledByUser);
+    const statusChanged =
+      mayRelease || patches.some((x) => x.status !== undefined) || options.canceledByUser !== undefined;
+    const status = statusChanged ? pipelineStatus(view(), canceledByUser) : p.record.status;
     const finished = isPipelineFinished(status);
     const pipelineChanged = status !== p.record.status || canceledByUser !== p.record.canceledByUser;
     const finishedAt = finished ? (p.record.finishedAt ?? now) : null;
@@ -382,11 +393,10 @@ export class PipelineEngine {
       newJobs: (options.newJobs ?? []).map((job) => ({ pipelineId, job })),
     });
 
-    for (const ph of placeholders) staged.delete(ph.id);
-    for (const job of inserted) staged.set(job.id, job);
-    p.jobs = staged;
+    for (const [id, job] of overlay) p.jobs.set(id, job);
+    for (const job of inserted) p.jobs.set(job.id, job);
     if (pipelineChanged) p.record = { ...p.record, status, canceledByUser, finishedAt };
-    const changed = [...[...merged.keys()].flatMap((id) => staged.get(id) ?? []), ...inserted];
+    const changed = [...[...merged.keys()].flatMap((id) => p.jobs.get(id) ?? []), ...inserted];
     for (const job of changed) {
       this.index(job);
       this.emit({ type: "job", job });
@@ -463,6 +473,10 @@ export class PipelineEngine {
   private emit(event: CoordinatorEvent): void {
     for (const listener of this.listeners) listener(event);
   }
+}
+
+function releases(status: JobRecord["status"]): boolean {
+  return isFinished(status) || status === "manual";
 }
 
 export function isQueued(job: JobRecord): boolean {

@@ -5,6 +5,8 @@
 import type { JobRecord } from "../types.js";
 
 export function dependencyJobs(job: JobRecord, pipelineJobs: readonly JobRecord[]): JobRecord[] {
+  if (job.dependencies?.length === 0) return [];
+  if (job.dependencies === null && job.needs !== null && !job.needs.some((n) => n.artifacts)) return [];
   const current = pipelineJobs.filter((j) => !j.retried && j.id !== job.id);
   const byName = new Map(current.map((j) => [j.name, j]));
   const pick = (names: readonly string[]) =>

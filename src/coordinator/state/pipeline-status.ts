@@ -1,23 +1,60 @@
-/** A pipeline's status from its current jobs, the way GitLab composes it. */
+/** A pipeline's status from its current jobs, the way GitLab composes it. One pass over the jobs. */
 import type { PipelineStatus } from "../../protocol/index.js";
-import { currentJobs, failureAllowed, type JobNode } from "./job-node.js";
+import { failureAllowed, type JobNode } from "./job-node.js";
 
 export function pipelineStatus(nodes: readonly JobNode[], canceledByUser: boolean): PipelineStatus {
-  const current = currentJobs(nodes);
-  const has = (pred: (n: JobNode) => boolean) => current.some(pred);
-  if (has((n) => n.status === "running" || n.status === "canceling")) return "running";
-  const started = has((n) => n.status === "success" || n.status === "failed");
-  if (has((n) => n.status === "pending" || n.status === "scheduled")) return started ? "running" : "pending";
-  // Nothing can move on its own: what is left waits for a manual job to be played.
-  if (has((n) => n.status === "created" || (n.status === "manual" && !n.allowFailure))) {
-    return canceledByUser ? "canceled" : "manual";
+  let active = false;
+  let waiting = false;
+  let started = false;
+  let blocked = false;
+  let failed = false;
+  let canceled = false;
+  let manual = false;
+  for (const n of nodes) {
+    if (n.retried) continue;
+    switch (n.status) {
+      case "running":
+      case "canceling":
+        active = true;
+        break;
+      case "pending":
+      case "scheduled":
+        waiting = true;
+        break;
+      case "success":
+        started = true;
+        break;
+      case "failed":
+        started = true;
+        if (!failureAllowed(n)) failed = true;
+        break;
+      case "created":
+        blocked = true;
+        break;
+      case "manual":
+        manual = true;
+        if (!n.allowFailure) blocked = true;
+        break;
+      case "canceled":
+        canceled = true;
+        break;
+      case "skipped":
+        break;
+      default: {
+        const never: never = n.status;
+        throw new Error(`unknown job status ${String(never)}`);
+      }
+    }
   }
+  if (active) return "running";
+  if (waiting) return started ? "running" : "pending";
+  // Nothing can move on its own: what is left waits for a manual job to be played.
+  if (blocked) return canceledByUser ? "canceled" : "manual";
   if (canceledByUser) return "canceled";
-  if (has((n) => n.status === "failed" && !failureAllowed(n))) return "failed";
-  if (has((n) => n.status === "canceled")) return "canceled";
-  if (has((n) => n.status === "success" || n.status === "failed")) return "success";
-  if (has((n) => n.status === "manual")) return "manual";
-  return "skipped";
+  if (failed) return "failed";
+  if (canceled) return "canceled";
+  if (started) return "success";
+  return manual ? "manual" : "skipped";
 }
 
 export function isPipelineFinished(status: PipelineStatus): boolean {

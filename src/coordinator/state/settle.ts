@@ -9,6 +9,7 @@ import { currentJobs, failureAllowed, type JobNode, type Transition } from "./jo
 type Outcome = "success" | "failed" | "skipped";
 
 export function settle(nodes: readonly JobNode[], now: number): Transition[] {
+  if (!nodes.some((n) => n.status === "created" && !n.retried)) return [];
   const current = currentJobs(nodes);
   const status = new Map(current.map((n) => [n.id, n.status]));
   const byName = new Map(current.map((n) => [n.name, n]));
