@@ -4,6 +4,7 @@
 # Exits non-zero if something of the cluster is still running afterwards.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
+take_lock "$K8S_STATE_DIR/cluster.lock"
 
 for name in "${K8S_DAEMONS[@]}"; do
   if daemon_running "$name"; then

@@ -20,11 +20,13 @@ KC="$K8S_STATE_DIR/kubeconfig"
 ADMIN_KUBECONFIG="$KC/admin.kubeconfig"
 NODE_AGENT_MAIN="$K8S_CLUSTER_DIR/node/main.ts"
 UP_START=$SECONDS
+take_lock "$K8S_STATE_DIR/cluster.lock"
 
 prepare() {
-  bash "$K8S_CLUSTER_DIR/setup-k8s.sh"
+  # 9>&-: neither may pass the lock fd on to a daemon it starts (the podman API service).
+  bash "$K8S_CLUSTER_DIR/setup-k8s.sh" 9>&-
   local containers_out
-  containers_out="$(bash "$K8S_REPO_ROOT/scripts/setup-containers.sh")"
+  containers_out="$(bash "$K8S_REPO_ROOT/scripts/setup-containers.sh" 9>&-)"
   TEST_IMAGE="$(sed -n 's/^TEST_IMAGE=//p' <<<"$containers_out" | tail -1)"
   DOCKER_HOST_URL="$(sed -n 's/^DOCKER_HOST=//p' <<<"$containers_out" | tail -1)"
   [[ -n "$TEST_IMAGE" && -n "$DOCKER_HOST_URL" ]] || die "setup-containers.sh did not print TEST_IMAGE and DOCKER_HOST"
@@ -41,8 +43,14 @@ require_port_free() {
   port_free "$port" || die "port $port (for $name) is taken by another process; stop it or run 'npm run cluster:down'"
 }
 
+etcd_ready() { curl -fsS "http://127.0.0.1:$K8S_ETCD_CLIENT_PORT/health"; }
+
+# Each start_* returns once its daemon answers, whether this run started it or an earlier one did.
 start_etcd() {
-  daemon_running etcd && return
+  if daemon_running etcd; then
+    wait_for etcd 30 etcd_ready
+    return
+  fi
   # Daemons left from a cluster whose etcd is gone hold state (informer caches, a registered node)
   # that the fresh etcd below no longer has: restart them with it.
   local name
@@ -67,7 +75,7 @@ start_etcd() {
     --initial-advertise-peer-urls "http://127.0.0.1:$K8S_ETCD_PEER_PORT" \
     --initial-cluster "runfleet=http://127.0.0.1:$K8S_ETCD_PEER_PORT" \
     --unsafe-no-fsync --quota-backend-bytes=2147483648 --logger=zap
-  wait_for etcd 30 curl -fsS "http://127.0.0.1:$K8S_ETCD_CLIENT_PORT/health"
+  wait_for etcd 30 etcd_ready
 }
 
 apiserver_ready() {
@@ -76,7 +84,10 @@ apiserver_ready() {
 }
 
 start_apiserver() {
-  daemon_running kube-apiserver && return
+  if daemon_running kube-apiserver; then
+    wait_for kube-apiserver 120 apiserver_ready
+    return
+  fi
   require_port_free kube-apiserver "$K8S_APISERVER_PORT"
   log "starting kube-apiserver $K8S_VERSION"
   # --endpoint-reconciler-type=none: the `kubernetes` Service endpoint would be 127.0.0.1, which
@@ -112,7 +123,10 @@ apply_manifests() {
 healthz() { curl -fsSk "https://127.0.0.1:$1/healthz"; }
 
 start_controller_manager() {
-  daemon_running kube-controller-manager && return
+  if daemon_running kube-controller-manager; then
+    wait_for kube-controller-manager 60 healthz 10257
+    return
+  fi
   require_port_free kube-controller-manager 10257
   log "starting kube-controller-manager"
   # Only the controllers a cluster of job pods needs: ownership GC, namespace deletion, service
@@ -133,7 +147,10 @@ start_controller_manager() {
 }
 
 start_scheduler() {
-  daemon_running kube-scheduler && return
+  if daemon_running kube-scheduler; then
+    wait_for kube-scheduler 60 healthz 10259
+    return
+  fi
   require_port_free kube-scheduler 10259
   log "starting kube-scheduler"
   start_daemon kube-scheduler "$K8S_BIN_DIR/kube-scheduler" \
@@ -148,7 +165,8 @@ start_scheduler() {
 write_runner_kubeconfig() {
   local file="$KC/runner.kubeconfig" token
   token="$(kubectl --kubeconfig="$ADMIN_KUBECONFIG" -n runfleet-jobs create token runfleet-runner --duration=48h)"
-  local tmp="$file.tmp"
+  local tmp
+  tmp="$(mktemp "$file.XXXXXX")"
   rm -f "$tmp"
   kubectl config --kubeconfig="$tmp" set-cluster runfleet-test --embed-certs=true \
     --certificate-authority="$PKI/ca.crt" --server="https://127.0.0.1:$K8S_APISERVER_PORT" >/dev/null

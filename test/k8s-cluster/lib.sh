@@ -11,6 +11,18 @@ K8S_ETCD_CLIENT_PORT=2379
 K8S_ETCD_PEER_PORT=2380
 K8S_NODE_PORT=10250
 
+# take_lock FILE: holds an exclusive lock on FILE until this script exits, so two cluster:up (or an
+# up and a down) started at the same time run one after the other instead of racing on pid files,
+# kubeconfigs and ports.
+take_lock() {
+  mkdir -p "$(dirname "$1")"
+  exec 9>"$1"
+  if ! flock -n 9; then
+    log "waiting for another cluster script to finish ($1)"
+    flock -w 900 9 || die "another cluster script held $1 for 15 minutes"
+  fi
+}
+
 log() { printf '[%s] %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
 die() {
   printf 'error: %s\n' "$*" >&2
@@ -41,7 +53,8 @@ start_daemon() {
   shift
   mkdir -p "$K8S_PID_DIR" "$K8S_LOG_DIR"
   printf '\n=== %s start %s\n' "$name" "$(date -u +%FT%TZ)" >>"$K8S_LOG_DIR/$name.log"
-  setsid "$@" >>"$K8S_LOG_DIR/$name.log" 2>&1 </dev/null &
+  # 9>&-: the daemon must not inherit the lock fd, or the lock would live as long as the daemon.
+  setsid "$@" >>"$K8S_LOG_DIR/$name.log" 2>&1 </dev/null 9>&- &
   echo $! >"$K8S_PID_DIR/$name.pid"
 }
 

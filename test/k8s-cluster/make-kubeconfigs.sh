@@ -13,7 +13,8 @@ chmod 700 "$KC"
 # write_kubeconfig FILE USER CERT_NAME
 write_kubeconfig() {
   local file="$KC/$1.kubeconfig" user="$2" cert="$3"
-  local tmp="$file.tmp"
+  local tmp
+  tmp="$(mktemp "$file.XXXXXX")"
   rm -f "$tmp"
   kubectl config --kubeconfig="$tmp" set-cluster runfleet-test --embed-certs=true \
     --certificate-authority="$PKI/ca.crt" --server="https://127.0.0.1:$K8S_APISERVER_PORT" >/dev/null

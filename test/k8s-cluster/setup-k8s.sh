@@ -79,6 +79,8 @@ build_binaries() {
 }
 
 install_packages
+# Two clones building at once would each spend the full build; the second waits and reuses.
+take_lock "$(dirname "$K8S_BIN_DIR")/build.lock"
 if binaries_present; then
   log "control plane binaries $K8S_VERSION cached in $K8S_BIN_DIR"
 else
