@@ -1,3 +1,4 @@
+import { abortableSleep } from "./abortable-sleep.js";
 import { drawLatency, type LatencyRange } from "./start-latency.js";
 import { TokenBucket } from "./token-bucket.js";
 
@@ -25,14 +26,7 @@ export class FargateModel {
 
   waitForLaunch(signal: AbortSignal): Promise<boolean> {
     const ms = this.plan();
-    if (signal.aborted) return Promise.resolve(false);
-    if (ms === 0) return Promise.resolve(true);
-    return new Promise((done) => {
-      const timer = setTimeout(() => done(true), ms);
-      signal.addEventListener("abort", () => {
-        clearTimeout(timer);
-        done(false);
-      });
-    });
+    if (ms === 0) return Promise.resolve(!signal.aborted);
+    return abortableSleep(ms, signal);
   }
 }

@@ -1,5 +1,6 @@
 import type { IncomingMessage } from "node:http";
 import { RunfleetError } from "../../../../src/errors/index.js";
+import { abortableSleep } from "../fargate/abortable-sleep.js";
 import { isApiStatus } from "./kube-api-error.js";
 import type { KubeClient } from "./kube-client.js";
 import { LineSplitter } from "./ndjson-lines.js";
@@ -21,15 +22,6 @@ class GoneError extends RunfleetError {
     super("CONFLICT", message);
   }
 }
-
-const sleep = (ms: number, signal: AbortSignal) =>
-  new Promise<void>((done) => {
-    const timer = setTimeout(done, ms);
-    signal.addEventListener("abort", () => {
-      clearTimeout(timer);
-      done();
-    });
-  });
 
 /**
  * List-then-watch of one collection with a field selector, the way client-go's reflector does it:
@@ -97,7 +89,7 @@ export class Informer<T extends { readonly metadata: ObjectMeta }> {
           this.resourceVersion = "";
         } else {
           this.log(`watch ${this.path}: ${err instanceof Error ? err.message : String(err)}; retrying`);
-          await sleep(backoff, this.abort.signal);
+          await abortableSleep(backoff, this.abort.signal);
           backoff = Math.min(backoff * 2, 10_000);
         }
         if (!this.resourceVersion) {

@@ -1,6 +1,7 @@
 import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { toRunfleetError } from "../../../../src/errors/index.js";
+import { abortableSleep } from "../fargate/abortable-sleep.js";
 import type { FargateModel } from "../fargate/fargate-model.js";
 import { isApiStatus } from "../kube/kube-api-error.js";
 import type { KubeClient } from "../kube/kube-client.js";
@@ -33,16 +34,6 @@ export interface WorkerDeps {
 }
 
 type StopCause = "deleted" | "deadline" | "shutdown";
-
-const sleep = (ms: number, signal: AbortSignal) =>
-  new Promise<boolean>((done) => {
-    if (signal.aborted) return done(false);
-    const timer = setTimeout(() => done(true), ms);
-    signal.addEventListener("abort", () => {
-      clearTimeout(timer);
-      done(false);
-    });
-  });
 
 /** A one-shot latch: `fire` may be called any number of times. */
 function signal(): { promise: Promise<void>; fire: () => void } {
@@ -275,7 +266,7 @@ export class PodWorker {
           }
           this.reporter.report();
         }
-        await sleep(2000, this.abort.signal);
+        await abortableSleep(2000, this.abort.signal);
       }
     }
     return false;
@@ -317,7 +308,7 @@ export class PodWorker {
         message: `back-off restarting failed container ${record.name}`,
       };
       this.reporter.report();
-      if (!(await sleep(restartBackoffMs(record.restartCount), this.abort.signal))) return false;
+      if (!(await abortableSleep(restartBackoffMs(record.restartCount), this.abort.signal))) return false;
     }
   }
 
@@ -345,7 +336,7 @@ export class PodWorker {
           message: toRunfleetError(err).message,
         };
         this.reporter.report();
-        if (!(await sleep(2000, this.abort.signal))) return undefined;
+        if (!(await abortableSleep(2000, this.abort.signal))) return undefined;
         await this.resources.fetchObjects().catch(() => undefined);
         continue;
       }
@@ -374,7 +365,7 @@ export class PodWorker {
         if (failure?.outcome === "waiting") {
           record.state = { kind: "waiting", reason: failure.reason, message };
           this.reporter.report();
-          if (!(await sleep(5000, this.abort.signal))) return undefined;
+          if (!(await abortableSleep(5000, this.abort.signal))) return undefined;
           continue;
         }
         const finishedAt = new Date();
