@@ -62,22 +62,35 @@ export class TraceMasker {
     for (const secret of this.secrets) if (out.includes(secret)) out = out.split(secret).join(MASK);
     let keepFrom = out.length;
     const masked: string[] = [];
+    let length = 0;
     let i = 0;
     while (i < out.length) {
-      const prefix = this.prefixes.find((p) => out.startsWith(p, i));
-      if (prefix === undefined) {
-        masked.push(out[i] ?? "");
-        i++;
-        continue;
+      // Jump to the next token prefix; plain text is copied in one slice.
+      let next = -1;
+      let prefix = "";
+      for (const p of this.prefixes) {
+        const at = out.indexOf(p, i);
+        if (at >= 0 && (next < 0 || at < next)) {
+          next = at;
+          prefix = p;
+        }
       }
-      let end = i + prefix.length;
-      while (end < out.length && TOKEN_CHAR.test(out[end] ?? "")) end++;
-      if (end === out.length && !final && end - i < MAX_HELD_TOKEN) {
-        keepFrom = masked.join("").length;
+      if (next < 0) {
         masked.push(out.slice(i));
         break;
       }
-      masked.push(end > i + prefix.length ? prefix + MASK : prefix);
+      masked.push(out.slice(i, next));
+      length += next - i;
+      let end = next + prefix.length;
+      while (end < out.length && TOKEN_CHAR.test(out[end] ?? "")) end++;
+      if (end === out.length && !final && end - next < MAX_HELD_TOKEN) {
+        keepFrom = length;
+        masked.push(out.slice(next));
+        break;
+      }
+      const piece = end > next + prefix.length ? prefix + MASK : prefix;
+      masked.push(piece);
+      length += piece.length;
       i = end;
     }
     out = masked.join("");
