@@ -253,6 +253,24 @@ describe("planPipeline", () => {
     expect(names(planPipeline(cfg, context({ repositoryFiles }))).includes("a")).toBe(included);
   });
 
+  it.each([
+    ["a node variable", { rules: [rule({ if: '$CI_NODE_INDEX == "2"' })] }, ["shard 2/3"]],
+    ["the instance name", { rules: [rule({ if: "$CI_JOB_NAME =~ /3\\/3$/" })] }, ["shard 3/3"]],
+    [
+      "a job variable built from the node index",
+      { variables: vars({ SHARD: "n$CI_NODE_INDEX" }), rules: [rule({ if: '$SHARD == "n1"' })] },
+      ["shard 1/3"],
+    ],
+    [
+      "nothing instance-specific",
+      { rules: [rule({ if: "$CI_COMMIT_BRANCH" })] },
+      ["shard 1/3", "shard 2/3", "shard 3/3"],
+    ],
+  ])("rules that read %s decide per parallel instance", (_, fields, expected) => {
+    const cfg = config([job("shard", { parallel: { kind: "count", count: 3 }, ...fields }), job("other")]);
+    expect(names(planPipeline(cfg, context())).filter((n) => n !== "other")).toEqual(expected);
+  });
+
   it("creates no pipeline when only .pre/.post jobs remain", () => {
     const result = planPipeline(config([job("pre", { stage: ".pre" }), job("x", { rules: [] })]), context());
     expect(result.kind).toBe("none");

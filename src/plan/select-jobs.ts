@@ -1,7 +1,7 @@
 import type { AllowFailure, CiConfig, CiJob, CiVariables, Need } from "../config/types.js";
 import { RunfleetError } from "../errors/index.js";
 import { evaluateOnlyExcept } from "./evaluate-only-except.js";
-import { evaluateRules, type RuleEnvironment } from "./evaluate-rules.js";
+import { evaluateRules, type RuleEnvironment, type RulesOutcome } from "./evaluate-rules.js";
 import { expandParallel, type JobInstance } from "./expand-parallel.js";
 import { expandAll } from "./expand-variables.js";
 import type { IncludedInstance } from "./resolve-needs.js";
@@ -53,83 +53,109 @@ export function selectJobs(input: SelectionInput): Selection {
         hint: "`when: never` can only be used in `rules` or `workflow:rules`; remove the job or give it rules",
       });
     }
-    const globalVariables = inheritedGlobals(job, input.globals);
-    const jobVariables = valuesOf(job.variables);
-    const jobScope = ruleScope(input, job, globalVariables, jobVariables);
-    for (const instance of expandParallel(job)) {
-      const own: Record<string, string> = { ...jobVariables, ...instance.matrix };
-      if (instance.parallel !== undefined) {
-        own.CI_NODE_INDEX = String(instance.parallel.index);
-        own.CI_NODE_TOTAL = String(instance.parallel.total);
-      }
-      // Built only when a rule or `only:variables` reads it: most jobs of a big fan-out never do.
-      let visible: Record<string, string> | undefined;
-      const env: RuleEnvironment = {
-        context: input.context,
-        warn: input.warn,
-        get variables() {
-          visible ??= instanceRuleVariables(jobScope, instance, input.context.variables);
-          return visible;
-        },
-      };
-      const base = { name: instance.name, job, stageIndex: input.stageIndex(job.stage) };
-      if (job.rules !== undefined) {
-        const outcome = evaluateRules(job.rules, env);
-        if (outcome.kind === "excluded") {
-          excluded.push({ name: instance.name, reason: outcome.reason });
-          continue;
-        }
-        const when = outcome.when ?? job.when;
-        if (when === "never") {
-          excluded.push({ name: instance.name, reason: "the job says `when: never`" });
-          continue;
-        }
-        included.push({
-          ...base,
-          ...optional(instance),
-          when,
-          startIn: outcome.startIn ?? job.startIn,
-          // A rule's own `allow_failure` wins; otherwise the job's, which for a job-level
-          // `when: manual` defaults to true (a manual rule alone does not make it optional).
-          allowFailure: outcome.allowFailure ?? job.allowFailure ?? job.when === "manual",
-          globalVariables,
-          variables: {
-            ...jobVariables,
-            ...outcome.variables,
-            ...instance.matrix,
-            ...nodeVariables(instance),
-          },
-          needs: outcome.needs ?? job.needs,
-          interruptible: outcome.interruptible ?? job.interruptible ?? false,
-        });
-        continue;
-      }
-      const onlyExcept = evaluateOnlyExcept(job.only, job.except, env);
-      if (!onlyExcept.included) {
-        excluded.push({ name: instance.name, reason: onlyExcept.reason });
-        continue;
-      }
-      included.push({
-        ...base,
-        ...optional(instance),
-        when: job.when,
-        startIn: job.startIn,
-        allowFailure: job.allowFailure ?? job.when === "manual",
-        globalVariables,
-        variables: own,
-        needs: job.needs,
-        interruptible: job.interruptible ?? false,
-      });
-    }
+    selectInstances(input, job, included, excluded);
   }
   return { included, excluded };
 }
 
-function optional(instance: JobInstance): Pick<SelectedInstance, "parallel" | "matrix"> {
-  return {
-    ...(instance.parallel === undefined ? {} : { parallel: instance.parallel }),
-    ...(instance.matrix === undefined ? {} : { matrix: instance.matrix }),
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+type Decision =
+  | { readonly kind: "excluded"; readonly reason: string }
+  | { readonly kind: "rules"; readonly outcome: Extract<RulesOutcome, { kind: "included" }> }
+  | { readonly kind: "only-except" };
+
+function selectInstances(
+  input: SelectionInput,
+  job: CiJob,
+  included: SelectedInstance[],
+  excluded: Exclusion[],
+): void {
+  const globalVariables = inheritedGlobals(job, input.globals);
+  const jobVariables = valuesOf(job.variables);
+  const scope = ruleScope(input, job, globalVariables, jobVariables);
+  const stageIndex = input.stageIndex(job.stage);
+  const instances = expandParallel(job);
+  // In a fan-out whose rules cannot tell instances apart, one evaluation decides for all of them.
+  const share = instances.length > 1 && !rulesSeeInstance(job, scope);
+  let shared: Decision | undefined;
+  for (const instance of instances) {
+    const decision = shared ?? decide(input, job, scope, instance);
+    if (share) shared = decision;
+    if (decision.kind === "excluded") {
+      excluded.push({ name: instance.name, reason: decision.reason });
+      continue;
+    }
+    const node = nodeVariables(instance);
+    const outcome = decision.kind === "rules" ? decision.outcome : undefined;
+    const selected: Mutable<SelectedInstance> = {
+      name: instance.name,
+      job,
+      stageIndex,
+      when: "on_success",
+      // A rule's own `allow_failure` wins; otherwise the job's, which for a job-level
+      // `when: manual` defaults to true (a manual rule alone does not make it optional).
+      allowFailure: outcome?.allowFailure ?? job.allowFailure ?? job.when === "manual",
+      globalVariables,
+      variables: { ...jobVariables, ...outcome?.variables, ...instance.matrix, ...node },
+      interruptible: outcome?.interruptible ?? job.interruptible ?? false,
+    };
+    const when = outcome?.when ?? job.when;
+    if (when === "never") {
+      excluded.push({ name: instance.name, reason: "the job says `when: never`" });
+      continue;
+    }
+    selected.when = when;
+    const startIn = outcome?.startIn ?? job.startIn;
+    if (startIn !== undefined) selected.startIn = startIn;
+    const needs = outcome?.needs ?? job.needs;
+    if (needs !== undefined) selected.needs = needs;
+    if (instance.parallel !== undefined) selected.parallel = instance.parallel;
+    if (instance.matrix !== undefined) selected.matrix = instance.matrix;
+    included.push(selected);
+  }
+}
+
+function decide(input: SelectionInput, job: CiJob, scope: RuleScope, instance: JobInstance): Decision {
+  // Built only when a rule or `only:variables` reads it.
+  let visible: Record<string, string> | undefined;
+  const env: RuleEnvironment = {
+    context: input.context,
+    warn: input.warn,
+    get variables() {
+      visible ??= instanceRuleVariables(scope, instance, input.context.variables);
+      return visible;
+    },
   };
+  if (job.rules !== undefined) {
+    const outcome = evaluateRules(job.rules, env);
+    return outcome.kind === "excluded"
+      ? { kind: "excluded", reason: outcome.reason }
+      : { kind: "rules", outcome };
+  }
+  const onlyExcept = evaluateOnlyExcept(job.only, job.except, env);
+  return onlyExcept.included ? { kind: "only-except" } : { kind: "excluded", reason: onlyExcept.reason };
+}
+
+/**
+ * Whether a job's rules could decide differently per parallel instance: they name an instance
+ * variable (job name, node index, a matrix key), or some variable in scope is itself built from others.
+ */
+function rulesSeeInstance(job: CiJob, scope: RuleScope): boolean {
+  const texts: string[] = [];
+  for (const rule of job.rules ?? []) {
+    if (rule.if !== undefined) texts.push(rule.if);
+    if (rule.changes !== undefined) texts.push(...rule.changes.paths, rule.changes.compareTo ?? "");
+    if (rule.exists !== undefined) texts.push(...rule.exists.paths);
+  }
+  for (const spec of [job.only, job.except]) {
+    if (spec !== undefined) texts.push(...spec.variables, ...spec.changes);
+  }
+  const names = new Set(["CI_JOB_NAME", "CI_NODE_INDEX", "CI_NODE_TOTAL"]);
+  if (job.parallel?.kind === "matrix") {
+    for (const entry of job.parallel.matrix) for (const key of Object.keys(entry)) names.add(key);
+  }
+  if (Object.values(scope.base).some((value) => value.includes("$"))) return true;
+  return texts.some((text) => [...names].some((name) => text.includes(name)));
 }
 
 function nodeVariables(instance: JobInstance): Record<string, string> {
