@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { readAgentConfig } from "./agent-config.js";
+import { parseTaints, readAgentConfig } from "./agent-config.js";
 
 const base = {
   RUNFLEET_NODE_KUBECONFIG: "/k/node.kubeconfig",
@@ -45,5 +45,25 @@ describe("readAgentConfig", () => {
     [{ ...base, RUNFLEET_NODE_START_LATENCY_MS: "9-1" }, /START_LATENCY_MS/],
   ])("rejects %o", (env, message) => {
     expect(() => readAgentConfig(env)).toThrow(message);
+  });
+});
+
+describe("parseTaints", () => {
+  it.each([
+    ["", []],
+    ["a=b:NoSchedule", [{ key: "a", value: "b", effect: "NoSchedule" }]],
+    [
+      "x:NoExecute, y=:PreferNoSchedule",
+      [
+        { key: "x", effect: "NoExecute" },
+        { key: "y", value: "", effect: "PreferNoSchedule" },
+      ],
+    ],
+  ])("%j", (text, taints) => {
+    expect(parseTaints(text)).toEqual(taints);
+  });
+
+  it.each(["a=b", "a=b:Sometimes", ":NoSchedule"])("rejects %j", (text) => {
+    expect(() => parseTaints(text)).toThrow(/RUNFLEET_NODE_TAINTS/);
   });
 });

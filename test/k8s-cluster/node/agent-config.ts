@@ -21,6 +21,27 @@ export interface AgentConfig {
   /** Longest grace the agent gives pods when it shuts down itself. */
   readonly shutdownGraceSeconds: number;
   readonly leaseSeconds: number;
+  /** Taints the Node registers with (a kubelet's --register-with-taints). */
+  readonly taints: readonly NodeTaint[];
+}
+
+export interface NodeTaint {
+  readonly key: string;
+  readonly value?: string;
+  readonly effect: "NoSchedule" | "PreferNoSchedule" | "NoExecute";
+}
+
+/** `key=value:Effect,key:Effect` as kubelet's --register-with-taints takes it. */
+export function parseTaints(text: string | undefined): NodeTaint[] {
+  if (!text?.trim()) return [];
+  return text.split(",").map((part) => {
+    const match = /^([^=:\s]+)(?:=([^:\s]*))?:(NoSchedule|PreferNoSchedule|NoExecute)$/.exec(part.trim());
+    if (!match?.[1] || !match[3]) {
+      throw new RunfleetError("CONFIG_INVALID", `RUNFLEET_NODE_TAINTS: "${part}" is not key[=value]:Effect`);
+    }
+    const effect = match[3] as NodeTaint["effect"];
+    return match[2] === undefined ? { key: match[1], effect } : { key: match[1], value: match[2], effect };
+  });
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -72,5 +93,6 @@ export function readAgentConfig(env: Env): AgentConfig {
     maxPods: integer(env, "RUNFLEET_NODE_MAX_PODS", 1000, 1),
     shutdownGraceSeconds: integer(env, "RUNFLEET_NODE_SHUTDOWN_GRACE_S", 5, 0),
     leaseSeconds: integer(env, "RUNFLEET_NODE_LEASE_SECONDS", 40, 10),
+    taints: parseTaints(env.RUNFLEET_NODE_TAINTS),
   };
 }

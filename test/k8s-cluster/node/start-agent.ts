@@ -69,6 +69,7 @@ export async function startAgent(config: AgentConfig, log: (message: string) => 
     kernelVersion: release(),
     osImage: osImage(),
     architecture: arch() === "x64" ? "amd64" : arch(),
+    taints: config.taints,
   };
   const registrar = new NodeRegistrar(client, facts, config.leaseSeconds, log);
   await registrar.register();

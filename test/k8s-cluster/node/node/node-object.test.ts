@@ -13,6 +13,7 @@ const facts: NodeFacts = {
   kernelVersion: "6.1.0",
   osImage: "Debian GNU/Linux 12",
   architecture: "amd64",
+  taints: [],
 };
 const now = new Date("2026-01-01T00:00:00.5Z");
 
@@ -51,6 +52,11 @@ describe("nodeObject", () => {
       "runfleet.io/runtime": "processes",
     });
   });
+});
+
+it("registers with its taints", () => {
+  const taints = [{ key: "dedicated", value: "x", effect: "NoSchedule" }];
+  expect(nodeObject({ ...facts, taints }, now)).toMatchObject({ spec: { taints } });
 });
 
 describe("leaseObject", () => {

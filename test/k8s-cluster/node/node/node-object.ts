@@ -12,6 +12,7 @@ export interface NodeFacts {
   readonly kernelVersion: string;
   readonly osImage: string;
   readonly architecture: string;
+  readonly taints: readonly { readonly key: string; readonly value?: string; readonly effect: string }[];
 }
 
 const conditionSpecs = [
@@ -87,7 +88,7 @@ export function nodeObject(facts: NodeFacts, now: Date): Record<string, unknown>
         "runfleet.io/runtime": facts.runtime.split(":")[0] ?? facts.runtime,
       },
     },
-    spec: {},
+    spec: facts.taints.length ? { taints: facts.taints } : {},
     status: nodeStatus(facts, now, now),
   };
 }
