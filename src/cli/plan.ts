@@ -9,6 +9,7 @@ import {
   PIPELINE_SOURCES,
   type PipelineSource,
   type PlanContext,
+  type PlanResult,
   type PlanWarning,
   planPipeline,
   predefinedVariables,
@@ -64,7 +65,7 @@ export const planCommand: Command = {
       variables: { ...predefinedVariables(context), ...context.variables },
     });
     const result = planPipeline(config, context);
-    const planWarnings = result.kind === "pipeline" ? result.plan.warnings : [];
+    const planWarnings = collectWarnings(result);
     for (const warning of [...warnings, ...planWarnings]) process.stderr.write(formatWarning(warning));
     if (options.json) {
       if (result.kind === "none")
@@ -213,6 +214,17 @@ async function listProjectFiles(root: string): Promise<string[]> {
   };
   await walk("");
   return files;
+}
+
+/** The plan's warnings and those of every child pipeline planned under it. */
+function collectWarnings(result: PlanResult): PlanWarning[] {
+  if (result.kind === "none") return [];
+  const nested = result.plan.jobs.flatMap((job) =>
+    job.trigger?.kind === "child" && job.trigger.child !== undefined
+      ? collectWarnings(job.trigger.child)
+      : [],
+  );
+  return [...result.plan.warnings, ...nested];
 }
 
 function formatWarning(warning: ConfigWarning | PlanWarning): string {
