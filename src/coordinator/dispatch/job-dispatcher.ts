@@ -128,7 +128,7 @@ export class JobDispatcher {
   }
 
   private async round(): Promise<void> {
-    for (const job of [...this.queue.values()]) {
+    for (const job of this.queue.values()) {
       if (this.waiters.length === 0) return;
       const waiter = this.pickWaiter(job);
       if (waiter === undefined) continue;

@@ -9,7 +9,13 @@ import { isFinished } from "../../protocol/index.js";
 import { cancelJob as cancelJobTransitions, playManual } from "../state/cancel.js";
 import { type FinishReport, finishJob } from "../state/finish-job.js";
 import type { Transition } from "../state/job-node.js";
-import { isPipelineFinished, pipelineStatus } from "../state/pipeline-status.js";
+import {
+  addToTally,
+  isPipelineFinished,
+  statusFromTally,
+  type Tally,
+  tally,
+} from "../state/pipeline-status.js";
 import { settle } from "../state/settle.js";
 import { type WatchdogLimits, watchdog } from "../state/watchdog.js";
 import type { JobPatch, NewJob, NewPipeline, Store } from "../store/store.js";
@@ -25,6 +31,8 @@ export type Clock = () => number;
 interface ActivePipeline {
   record: PipelineRecord;
   jobs: Map<number, JobRecord>;
+  /** Jobs counted by what they mean for the pipeline status, kept in step with `jobs`. */
+  tally: Tally;
 }
 
 export interface NewPipelineInput {
@@ -89,7 +97,7 @@ export class PipelineEngine {
           const live = job.status === "running" || job.status === "canceling" || job.runnerId !== null;
           jobs.set(job.id, live && !isFinished(job.status) ? { ...job, heartbeatAt: now } : job);
         }
-        this.track({ record, jobs });
+        this.track({ record, jobs, tally: tally([...jobs.values()]) });
         await this.commit(record.id, []);
       }
     });
@@ -136,7 +144,11 @@ export class PipelineEngine {
       });
       throw err;
     }
-    this.track({ record: created.pipeline, jobs: new Map(created.jobs.map((j) => [j.id, j])) });
+    this.track({
+      record: created.pipeline,
+      jobs: new Map(created.jobs.map((j) => [j.id, j])),
+      tally: tally(created.jobs),
+    });
     this.emit({ type: "pipeline", pipeline: created.pipeline });
     for (const job of created.jobs) this.emit({ type: "job", job });
     return created.pipeline;
@@ -179,6 +191,7 @@ export class PipelineEngine {
       if (job === undefined || !isQueued(job)) return undefined;
       const now = this.clock();
       if (!(await this.store.claimJob(jobId, runnerId, tokenHash, now))) return undefined;
+      // Status unchanged: the tally stays as it is.
       const claimed = { ...job, runnerId, tokenHash, assignedAt: now, heartbeatAt: now, acknowledged: false };
       this.active.get(job.pipelineId)?.jobs.set(jobId, claimed);
       this.index(claimed);
@@ -378,12 +391,19 @@ export class PipelineEngine {
       patches.length === 0 ||
       placeholders.length > 0 ||
       patches.some((x) => x.status !== undefined && releases(x.status));
-    if (mayRelease) for (const t of settle(view(), now)) apply(settledPatch(t, now));
+    if (mayRelease && (p.tally.get("created") ?? 0) > 0) {
+      for (const t of settle(view(), now)) apply(settledPatch(t, now));
+    }
 
     const canceledByUser = options.canceledByUser ?? p.record.canceledByUser;
-    const statusChanged =
-      mayRelease || patches.some((x) => x.status !== undefined) || options.canceledByUser !== undefined;
-    const status = statusChanged ? pipelineStatus(view(), canceledByUser) : p.record.status;
+    const nextTally: Tally = new Map(p.tally);
+    for (const [id, job] of overlay) {
+      const before = p.jobs.get(id);
+      if (before !== undefined) addToTally(nextTally, before, -1);
+      addToTally(nextTally, job, 1);
+    }
+    for (const ph of placeholders) addToTally(nextTally, ph, 1);
+    const status = statusFromTally(nextTally, canceledByUser);
     const finished = isPipelineFinished(status);
     const pipelineChanged = status !== p.record.status || canceledByUser !== p.record.canceledByUser;
     const finishedAt = finished ? (p.record.finishedAt ?? now) : null;
@@ -395,6 +415,7 @@ export class PipelineEngine {
 
     for (const [id, job] of overlay) p.jobs.set(id, job);
     for (const job of inserted) p.jobs.set(job.id, job);
+    p.tally = nextTally;
     if (pipelineChanged) p.record = { ...p.record, status, canceledByUser, finishedAt };
     const changed = [...[...merged.keys()].flatMap((id) => p.jobs.get(id) ?? []), ...inserted];
     for (const job of changed) {

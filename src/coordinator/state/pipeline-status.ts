@@ -1,60 +1,81 @@
-/** A pipeline's status from its current jobs, the way GitLab composes it. One pass over the jobs. */
+/**
+ * A pipeline's status from its current jobs, the way GitLab composes it. Jobs are counted into a
+ * small tally, so a pipeline of thousands of jobs can keep its tally up to date per change instead
+ * of rescanning every job.
+ */
 import type { PipelineStatus } from "../../protocol/index.js";
 import { failureAllowed, type JobNode } from "./job-node.js";
 
-export function pipelineStatus(nodes: readonly JobNode[], canceledByUser: boolean): PipelineStatus {
-  let active = false;
-  let waiting = false;
-  let started = false;
-  let blocked = false;
-  let failed = false;
-  let canceled = false;
-  let manual = false;
-  for (const n of nodes) {
-    if (n.retried) continue;
-    switch (n.status) {
-      case "running":
-      case "canceling":
-        active = true;
-        break;
-      case "pending":
-      case "scheduled":
-        waiting = true;
-        break;
-      case "success":
-        started = true;
-        break;
-      case "failed":
-        started = true;
-        if (!failureAllowed(n)) failed = true;
-        break;
-      case "created":
-        blocked = true;
-        break;
-      case "manual":
-        manual = true;
-        if (!n.allowFailure) blocked = true;
-        break;
-      case "canceled":
-        canceled = true;
-        break;
-      case "skipped":
-        break;
-      default: {
-        const never: never = n.status;
-        throw new Error(`unknown job status ${String(never)}`);
-      }
+export type TallyKey =
+  | "active"
+  | "waiting"
+  | "success"
+  | "failed"
+  | "failed_allowed"
+  | "created"
+  | "manual_blocking"
+  | "manual"
+  | "canceled"
+  | "skipped";
+
+export type Tally = Map<TallyKey, number>;
+
+/** What a job counts as; retried attempts do not count. */
+export function tallyKey(n: JobNode): TallyKey | null {
+  if (n.retried) return null;
+  switch (n.status) {
+    case "running":
+    case "canceling":
+      return "active";
+    case "pending":
+    case "scheduled":
+      return "waiting";
+    case "success":
+      return "success";
+    case "failed":
+      return failureAllowed(n) ? "failed_allowed" : "failed";
+    case "created":
+      return "created";
+    case "manual":
+      return n.allowFailure ? "manual" : "manual_blocking";
+    case "canceled":
+      return "canceled";
+    case "skipped":
+      return "skipped";
+    default: {
+      const never: never = n.status;
+      throw new Error(`unknown job status ${String(never)}`);
     }
   }
-  if (active) return "running";
-  if (waiting) return started ? "running" : "pending";
+}
+
+export function addToTally(t: Tally, n: JobNode, delta: 1 | -1): void {
+  const key = tallyKey(n);
+  if (key !== null) t.set(key, (t.get(key) ?? 0) + delta);
+}
+
+export function tally(nodes: readonly JobNode[]): Tally {
+  const t: Tally = new Map();
+  for (const n of nodes) addToTally(t, n, 1);
+  return t;
+}
+
+export function statusFromTally(t: Tally, canceledByUser: boolean): PipelineStatus {
+  const has = (k: TallyKey) => (t.get(k) ?? 0) > 0;
+  const started = has("success") || has("failed") || has("failed_allowed");
+  if (has("active")) return "running";
+  if (has("waiting")) return started ? "running" : "pending";
   // Nothing can move on its own: what is left waits for a manual job to be played.
-  if (blocked) return canceledByUser ? "canceled" : "manual";
+  if (has("created") || has("manual_blocking")) return canceledByUser ? "canceled" : "manual";
   if (canceledByUser) return "canceled";
-  if (failed) return "failed";
-  if (canceled) return "canceled";
+  if (has("failed")) return "failed";
+  if (has("canceled")) return "canceled";
   if (started) return "success";
-  return manual ? "manual" : "skipped";
+  return has("manual") ? "manual" : "skipped";
+}
+
+export function pipelineStatus(nodes: readonly JobNode[], canceledByUser: boolean): PipelineStatus {
+  return statusFromTally(tally(nodes), canceledByUser);
 }
 
 export function isPipelineFinished(status: PipelineStatus): boolean {
