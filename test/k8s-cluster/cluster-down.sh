@@ -6,12 +6,14 @@ set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 take_lock "$K8S_STATE_DIR/cluster.lock"
 
+running=()
 for name in "${K8S_DAEMONS[@]}"; do
-  if daemon_running "$name"; then
-    log "stopping $name"
-  fi
-  stop_daemon "$name"
+  if daemon_running "$name"; then running+=("$name"); fi
 done
+((${#running[@]} == 0)) || log "stopping ${running[*]}"
+stop_daemons node-agent
+stop_daemons "${K8S_CONTROL_PLANE[@]}"
+stop_daemons etcd
 
 # Pod containers are labelled with the node that ran them; they are not children of the agent.
 if command -v podman >/dev/null; then

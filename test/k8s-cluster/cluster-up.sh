@@ -55,11 +55,10 @@ start_etcd() {
   # that the fresh etcd below no longer has: restart them with it.
   local name
   for name in "${K8S_DAEMONS[@]}"; do
-    if [[ "$name" != etcd ]] && daemon_running "$name"; then
-      log "stopping $name: its etcd is gone"
-      stop_daemon "$name"
-    fi
+    if [[ "$name" != etcd ]] && daemon_running "$name"; then log "stopping $name: its etcd is gone"; fi
   done
+  stop_daemons node-agent
+  stop_daemons "${K8S_CONTROL_PLANE[@]}"
   require_port_free etcd "$K8S_ETCD_CLIENT_PORT"
   require_port_free etcd "$K8S_ETCD_PEER_PORT"
   # A fresh data dir each time etcd starts: tests get an empty cluster, never pods bound to a node

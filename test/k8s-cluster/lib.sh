@@ -33,6 +33,8 @@ K8S_PID_DIR="$K8S_STATE_DIR/pids"
 K8S_LOG_DIR="$K8S_STATE_DIR/logs"
 # Stop order; start order is the reverse.
 K8S_DAEMONS=(node-agent kube-scheduler kube-controller-manager kube-apiserver etcd)
+# The agent goes first (it may still talk to the API server while it stops its pods), etcd last.
+K8S_CONTROL_PLANE=(kube-scheduler kube-controller-manager kube-apiserver)
 
 daemon_pid() {
   local file="$K8S_PID_DIR/$1.pid"
@@ -58,26 +60,38 @@ start_daemon() {
   echo $! >"$K8S_PID_DIR/$name.pid"
 }
 
-# stop_daemon NAME: SIGTERM to its process group, SIGKILL after 10 s; true if nothing is left.
-stop_daemon() {
-  local name="$1" pid
-  if ! pid="$(daemon_pid "$name")"; then
-    rm -f "$K8S_PID_DIR/$name.pid"
-    return 0
-  fi
-  kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
-  local i
-  for ((i = 0; i < 100; i++)); do
-    if ! kill -0 "$pid" 2>/dev/null && ! pgrep -g "$pid" >/dev/null 2>&1; then
+group_alive() { kill -0 "$1" 2>/dev/null || pgrep -g "$1" >/dev/null 2>&1; }
+
+# stop_daemons NAME...: SIGTERM to each one's process group at once, SIGKILL to what is left after
+# 10 s; pid files removed.
+stop_daemons() {
+  local name pid names=() pids=()
+  for name in "$@"; do
+    if pid="$(daemon_pid "$name")"; then
+      kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
+      names+=("$name")
+      pids+=("$pid")
+    else
       rm -f "$K8S_PID_DIR/$name.pid"
-      return 0
     fi
+  done
+  local i j alive
+  for ((i = 0; i < 100; i++)); do
+    alive=0
+    for pid in "${pids[@]}"; do
+      if group_alive "$pid"; then alive=1; fi
+    done
+    ((alive)) || break
     sleep 0.1
   done
-  log "$name (pid $pid) ignored SIGTERM for 10s; killing it"
-  kill -KILL -- "-$pid" 2>/dev/null || kill -KILL "$pid" 2>/dev/null || true
-  sleep 0.5
-  rm -f "$K8S_PID_DIR/$name.pid"
+  for ((j = 0; j < ${#pids[@]}; j++)); do
+    pid="${pids[$j]}"
+    if group_alive "$pid"; then
+      log "${names[$j]} (pid $pid) ignored SIGTERM for 10s; killing it"
+      kill -KILL -- "-$pid" 2>/dev/null || kill -KILL "$pid" 2>/dev/null || true
+    fi
+    rm -f "$K8S_PID_DIR/${names[$j]}.pid"
+  done
 }
 
 log_tail() {
