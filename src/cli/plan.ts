@@ -32,7 +32,9 @@ Options:
   --tag T         plan a tag pipeline for tag T instead of a branch
   --source S      pipeline source: ${PIPELINE_SOURCES.join(", ")} (default: push)
   --var K=V       pipeline variable (repeatable)
-  --json          print {"stages": [...], "jobs": [...]} only (needs is null for stage-ordered jobs)
+  --json          print only {"stages": [...], "jobs": [{"name", "stage", "needs", "when", "allowFailure",
+                  "image", "tags", "variables"}]}, a trigger job's child plan under "child"; needs is
+                  null for a job that follows stage order; allowFailure is a boolean or {"exitCodes": [...]}
   -h, --help      this help
 
 Exit codes: 0 planned (also when workflow:rules create no pipeline), 1 invalid config, 2 usage error.

@@ -42,7 +42,11 @@ function describe(job: PlannedJob): string {
         : `needs: ${job.needs.map((n) => n.name).join(", ")}`,
     );
   if (job.when !== "on_success")
-    parts.push(job.when === "delayed" ? `when: delayed ${job.startIn ?? 0}s` : `when: ${job.when}`);
+    parts.push(
+      job.when === "delayed"
+        ? `when: delayed, starts ${duration(job.startIn ?? 0)} after its stage`
+        : `when: ${job.when}`,
+    );
   const allow = allowFailureText(job.allowFailure);
   if (allow !== "") parts.push(allow);
   if (job.image !== undefined) parts.push(`image: ${job.image.name}`);
@@ -86,6 +90,24 @@ function foldInstances(jobs: readonly PlannedJob[]): PlannedJob[][] {
     }
   }
   return groups;
+}
+
+function duration(seconds: number): string {
+  const parts: string[] = [];
+  const units: [number, string][] = [
+    [86_400, "d"],
+    [3_600, "h"],
+    [60, "m"],
+    [1, "s"],
+  ];
+  let rest = seconds;
+  for (const [size, unit] of units) {
+    if (rest >= size) {
+      parts.push(`${Math.floor(rest / size)}${unit}`);
+      rest %= size;
+    }
+  }
+  return parts.length === 0 ? "0s" : parts.join(" ");
 }
 
 function plural(n: number, word: string): string {

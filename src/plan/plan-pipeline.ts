@@ -89,7 +89,7 @@ function planAtDepth(config: CiConfig, context: PlanContext, depth: number): Pla
 function noJobsReason(excludedCount: number): string {
   return excludedCount === 0
     ? "the config defines no jobs"
-    : `rules, only or except exclude all ${excludedCount} jobs for this ref and source`;
+    : `rules, only or except exclude every job for this ref and source (${excludedCount} checked)`;
 }
 
 function rawNames(config: CiConfig): Set<string> {
