@@ -1,0 +1,194 @@
+/**
+ * `npm run bench:dispatch`: jobs per second through the coordinator AND the real RunnerManager over
+ * loopback — request, acknowledge, trace, final update, every protocol step the runner takes — with a
+ * no-op executor, so what is measured is dispatch, not job work. The coordinator runs in this process,
+ * the runner manager in a child process (as in a deployment). A pipeline of `--jobs` instances
+ * (`parallel`, no stage waits) is timed from submission to its end.
+ *
+ *   tsx bench/dispatch-runner-bench.ts [--jobs 2000] [--concurrent 64] [--requests 16]
+ */
+import { execFileSync, spawn } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import { loadCiConfig } from "../src/config/index.js";
+import { Coordinator } from "../src/coordinator/coordinator.js";
+import type { Executor, JobEnvironment, StageOutcome } from "../src/executors/index.js";
+import { planPipeline } from "../src/plan/index.js";
+import { RunnerManager } from "../src/runner/index.js";
+
+const OK: StageOutcome = { kind: "exited", exitCode: 0 };
+
+/** Runs nothing: every stage succeeds at once. */
+const noopExecutor: Executor = {
+  name: "noop",
+  async prepare(): Promise<JobEnvironment> {
+    return {
+      shell: "bash",
+      buildsDir: "/nonexistent/builds",
+      projectDir: "/nonexistent/builds/project",
+      tempDir: "/nonexistent/builds/project.tmp",
+      hostProjectDir: "/nonexistent/builds/project",
+      shared: true,
+      getSources: async () => OK,
+      runScript: async (_stage, _script, io) => {
+        io.sink(Buffer.from("ok\n"));
+        return OK;
+      },
+      cleanup: async () => {},
+    };
+  },
+};
+
+interface RunnerArgs {
+  readonly url: string;
+  readonly token: string;
+  readonly concurrent: number;
+  readonly requests: number;
+}
+
+function runnerRole(args: RunnerArgs): void {
+  const manager = new RunnerManager({
+    executorFor: () => noopExecutor,
+    config: {
+      concurrent: args.concurrent,
+      checkInterval: 1,
+      logLevel: "error",
+      runners: [
+        {
+          name: "bench",
+          url: args.url,
+          token: args.token,
+          executor: "noop",
+          limit: args.concurrent,
+          requestConcurrency: args.requests,
+          buildsDir: undefined,
+          cacheDir: undefined,
+          environment: [],
+          outputLimitKb: 4096,
+          customBuildDirEnabled: false,
+          cache: {},
+          executorSection: {},
+        },
+      ],
+    },
+  });
+  manager.start();
+  process.on("SIGTERM", () => {
+    void manager.stop().then(() => process.exit(0));
+  });
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      jobs: { type: "string", default: "2000" },
+      concurrent: { type: "string", default: "64" },
+      requests: { type: "string", default: "16" },
+    },
+  });
+  const jobs = Number(values.jobs);
+  const concurrent = Number(values.concurrent);
+  const requests = Number(values.requests);
+  const dir = mkdtempSync(join(tmpdir(), "runfleet-dispatch-"));
+  const repo = join(dir, "repo");
+  execFileSync("git", ["init", "-q", "-b", "main", repo]);
+  const copies = Math.ceil(jobs / 200);
+  const yaml = Array.from(
+    { length: copies },
+    (_, i) => `fan-${i}:\n  parallel: ${Math.min(200, jobs - i * 200)}\n  script: [echo]\n`,
+  ).join("");
+  writeFileSync(join(repo, ".gitlab-ci.yml"), yaml);
+  const env = {
+    ...process.env,
+    GIT_AUTHOR_NAME: "b",
+    GIT_AUTHOR_EMAIL: "b@b",
+    GIT_COMMITTER_NAME: "b",
+    GIT_COMMITTER_EMAIL: "b@b",
+  };
+  execFileSync("git", ["add", "-A"], { cwd: repo });
+  execFileSync("git", ["commit", "-q", "-m", "bench"], { cwd: repo, env });
+  const sha = execFileSync("git", ["rev-parse", "HEAD"], { cwd: repo, encoding: "utf8" }).trim();
+
+  const coordinator = await Coordinator.start({ dbPath: join(dir, "c.db"), dataDir: join(dir, "data") });
+  const project = await coordinator.registerProject({ repoDir: repo, path: "bench/dispatch" });
+  const { token } = await coordinator.createRunnerToken({ projectId: project.id });
+  const { config } = await loadCiConfig({ file: ".gitlab-ci.yml", projectDir: repo });
+  const planned = planPipeline(config, {
+    ref: "main",
+    refType: "branch",
+    sha,
+    beforeSha: "0".repeat(40),
+    source: "push",
+    defaultBranch: "main",
+    repositoryFiles: [".gitlab-ci.yml"],
+    variables: {},
+    projectPath: "bench/dispatch",
+  });
+  if (planned.kind !== "pipeline") throw new Error("no pipeline planned");
+
+  const self = fileURLToPath(import.meta.url);
+  const tsx = join(self, "..", "..", "node_modules", ".bin", "tsx");
+  const runnerArgs: RunnerArgs = { url: coordinator.url, token, concurrent, requests };
+  const runner = spawn(tsx, [self, "--role-runner", JSON.stringify(runnerArgs)], { stdio: "inherit" });
+  try {
+    await new Promise((r) => setTimeout(r, 1500));
+    const started = performance.now();
+    const pipeline = await coordinator.submitPipeline({
+      projectId: project.id,
+      commit: { ref: "main", sha },
+      plan: planned.plan,
+    });
+    const end = await new Promise<string>((resolve) => {
+      const stop = coordinator.subscribe((e) => {
+        if (
+          e.type === "pipeline" &&
+          e.pipeline.id === pipeline.id &&
+          ["success", "failed", "canceled"].includes(e.pipeline.status)
+        ) {
+          stop();
+          resolve(e.pipeline.status);
+        }
+      });
+    });
+    const seconds = (performance.now() - started) / 1000;
+    const n = planned.plan.jobs.length;
+    // Where a job's time goes: waiting in the queue, handed out but not yet acknowledged, running.
+    const records = await coordinator.listJobs(pipeline.id);
+    const median = (xs: number[]) => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
+    const span = (
+      from: (j: (typeof records)[number]) => number | null,
+      to: (j: (typeof records)[number]) => number | null,
+    ) => median(records.map((j) => (to(j) ?? 0) - (from(j) ?? 0)));
+    process.stdout.write(
+      `median per job: queued→assigned ${span(
+        (j) => j.queuedAt,
+        (j) => j.assignedAt,
+      )} ms, ` +
+        `assigned→running ${span(
+          (j) => j.assignedAt,
+          (j) => j.startedAt,
+        )} ms, ` +
+        `running→finished ${span(
+          (j) => j.startedAt,
+          (j) => j.finishedAt,
+        )} ms\n`,
+    );
+    process.stdout.write(
+      `dispatch through coordinator + RunnerManager (no-op executor): ${n} jobs in ${seconds.toFixed(2)} s = ` +
+        `${(n / seconds).toFixed(0)} jobs/s (goal 2,000/s), pipeline ${end}, concurrent ${concurrent}, ` +
+        `${requests} requests in flight\n`,
+    );
+  } finally {
+    runner.kill("SIGTERM");
+    await new Promise((r) => runner.once("exit", r));
+    await coordinator.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const roleIndex = process.argv.indexOf("--role-runner");
+if (roleIndex >= 0) runnerRole(JSON.parse(process.argv[roleIndex + 1] ?? "{}") as RunnerArgs);
+else await main();
