@@ -13,6 +13,7 @@ import {
   type VerifyRunnerRequest,
 } from "../protocol/index.js";
 import { type BackoffPolicy, backoffDelay, isRetryableStatus, retryAfterMs, sleep } from "./backoff.js";
+import { httpRequest, multipartFile } from "./http-transport.js";
 
 export interface ApiResponse {
   readonly status: number;
@@ -30,7 +31,7 @@ export const NO_RETRY: RetryOptions = { attempts: 1, backoff: { minMs: 0, maxMs:
 
 interface SendOptions {
   readonly json?: unknown;
-  readonly body?: NonNullable<RequestInit["body"]>;
+  readonly body?: Buffer;
   readonly headers?: Record<string, string>;
   readonly retry?: RetryOptions;
   readonly signal?: AbortSignal;
@@ -59,21 +60,21 @@ export class GitLabApiClient {
     if (options.json !== undefined) {
       headers["Content-Type"] = "application/json";
       headers.Accept = "application/json";
-      body = JSON.stringify(options.json);
+      body = Buffer.from(JSON.stringify(options.json));
     }
     let lastError: unknown;
     for (let attempt = 0; attempt < retry.attempts; attempt++) {
       if (attempt > 0) await sleep(backoffDelay(attempt - 1, retry.backoff), options.signal);
       if (options.signal?.aborted) break;
       try {
-        const init: RequestInit = { method, headers, signal: options.signal ?? null };
-        if (body !== undefined) init.body = body;
-        const res = await fetch(`${this.base}${path}`, init);
-        const response = {
-          status: res.status,
-          headers: res.headers,
-          body: Buffer.from(await res.arrayBuffer()),
-        };
+        const res = await httpRequest({
+          method,
+          url: new URL(`${this.base}${path}`),
+          headers,
+          ...(body !== undefined ? { body } : {}),
+          ...(options.signal ? { signal: options.signal } : {}),
+        });
+        const response: ApiResponse = res;
         if (!isRetryableStatus(res.status) || attempt === retry.attempts - 1) return response;
         const wait =
           retryAfterMs(res.headers.get("RateLimit-ResetTime")) ??
@@ -133,17 +134,16 @@ export class GitLabApiClient {
   uploadArtifacts(
     jobId: number,
     jobToken: string,
-    file: Blob,
+    file: Uint8Array,
     filename: string,
     query: Record<string, string>,
   ): Promise<ApiResponse> {
     const params = new URLSearchParams(Object.entries(query).filter(([, v]) => v !== ""));
-    const form = new FormData();
-    form.append("file", file, filename);
+    const { body, contentType } = multipartFile("file", filename, file);
     const qs = params.size > 0 ? `?${params.toString()}` : "";
     return this.send("POST", `/jobs/${jobId}/artifacts${qs}`, {
-      body: form,
-      headers: { [H.jobToken]: jobToken },
+      body,
+      headers: { [H.jobToken]: jobToken, "Content-Type": contentType },
     });
   }
 

@@ -100,7 +100,7 @@ export async function uploadArtifacts(
       const { data, ext } = await pack(ctx, artifact, found.files);
       const name = expandVariables(artifact.name, ctx.lookup) || (type === "archive" ? "artifacts" : type);
       const filename = artifact.artifact_format === "raw" ? (found.files[0] ?? name) : `${name}${ext}`;
-      const res = await ctx.client.uploadArtifacts(ctx.jobId, ctx.jobToken, new Blob([data]), filename, {
+      const res = await ctx.client.uploadArtifacts(ctx.jobId, ctx.jobToken, data, filename, {
         artifact_format: artifact.artifact_format,
         artifact_type: type,
         expire_in: artifact.expire_in ?? "",
