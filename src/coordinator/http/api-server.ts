@@ -70,7 +70,10 @@ async function handle(
     return withJson((b) => deleteManager(ctx, b));
   if (path === "/api/v4/jobs/request" && method === "POST") {
     const abort = new AbortController();
-    res.on("close", () => abort.abort());
+    // Only a client that hung up before its answer withdraws the parked request.
+    res.on("close", () => {
+      if (!res.writableFinished) abort.abort();
+    });
     return withJson((b) => requestJob(ctx, b, abort.signal));
   }
   const m = JOB_PATH.exec(path);
