@@ -15,6 +15,7 @@ const vars = {
   RE_VAR_I: "/^FEATURE/i",
   PLAIN: "login",
   MULTI: "line one\nline two",
+  UNICODE: "αβγ",
 };
 
 describe("evaluateExpression", () => {
@@ -73,6 +74,9 @@ describe("evaluateExpression", () => {
     ["$RELEASE =~ /^(?P<major>v\\d)/", true],
     ["$RELEASE =~ /\\Qv1.2\\E/", true],
     ["$RELEASE =~ /\\Qv1x2\\E/", false],
+    ["$UNICODE =~ /^\\p{Greek}+$/", true],
+    ["$UNICODE =~ /^\\pL+$/", true],
+    ["$RELEASE =~ /^\\p{Greek}/", false],
     // && binds tighter than ||
     ['$CI_COMMIT_BRANCH == "x" && $RELEASE || $FEATURE', true],
     ['$FEATURE || $CI_COMMIT_BRANCH == "x" && $RELEASE', true],

@@ -58,11 +58,20 @@ function translate(source: string, flags: string): RegExp {
     body = body.slice(leading[0].length);
   }
   const translated = translateBody(source, body);
+  // Unicode classes (`\pL`, `\p{Greek}`) need JavaScript's unicode mode; RE2 always has them.
+  if (/\\[pP]/.test(translated)) flagSet.add("u");
   try {
-    return new RegExp(translated, [...flagSet].sort().join(""));
+    return new RegExp(unicodeClasses(translated), [...flagSet].sort().join(""));
   } catch (err) {
     throw invalid(source, err instanceof Error ? err.message : String(err), err);
   }
+}
+
+/** RE2's `\pL` and `\p{Greek}` (a script) are JavaScript's `\p{L}` and `\p{Script=Greek}`. */
+function unicodeClasses(body: string): string {
+  return body
+    .replace(/\\([pP])([A-Za-z])(?![A-Za-z{])/g, "\\$1{$2}")
+    .replace(/\\([pP])\{([A-Za-z_]{3,})\}/g, "\\$1{Script=$2}");
 }
 
 function translateBody(original: string, body: string): string {
