@@ -94,9 +94,16 @@ describe("reliability", () => {
     });
     const running = () =>
       (db.prepare("SELECT count(*) AS n FROM jobs WHERE status = 'running'").get() as { n: number }).n;
-    const traced = () =>
-      (db.prepare("SELECT count(DISTINCT job_id) AS n FROM trace_chunks").get() as { n: number }).n;
-    await waitUntil(() => running() >= 2 && traced() >= 2, 60_000, "jobs running with traces");
+    // Killed while scripts run (their first lines are stored), not while sources are fetched.
+    const scripting = () =>
+      (
+        db
+          .prepare(
+            "SELECT count(DISTINCT job_id) AS n FROM trace_chunks WHERE CAST(data AS TEXT) LIKE '%line 1%'",
+          )
+          .get() as { n: number }
+      ).n;
+    await waitUntil(() => running() === 4 && scripting() === 4, 60_000, "jobs running their scripts");
 
     await killGroup(first.child);
     await new Promise((r) => setTimeout(r, 1500));
@@ -109,7 +116,16 @@ describe("reliability", () => {
       120_000,
       "the pipeline to end",
     );
-    const all = db.prepare("SELECT name, status, failure_reason, attempt, retried FROM jobs").all();
+    const firstTrace = (
+      db.prepare("SELECT data FROM trace_chunks ORDER BY job_id, offset").all() as { data: Buffer }[]
+    )
+      .map((r) => r.data.toString("utf8"))
+      .join("")
+      .slice(0, 3000);
+    const all = [
+      db.prepare("SELECT name, status, failure_reason, attempt, retried FROM jobs").all(),
+      firstTrace,
+    ];
     expect(status(), JSON.stringify(all)).toBe("success");
     const jobs = db
       .prepare("SELECT id, name, status, retried FROM jobs WHERE pipeline_id = ? AND retried = 0 ORDER BY id")
