@@ -101,6 +101,11 @@ describe("wrong values", () => {
       "`job` is not a keyword, and as a job it must be a mapping",
     ],
     ["a typo of a global keyword", "stagse: [a]\nj:\n  script: [x]\n", "hint: did you mean `stages`?"],
+    [
+      "a typo of a global keyword holding a mapping",
+      "workfow:\n  rules: []\nj:\n  script: [x]\n",
+      "workfow must have script specified\n  hint: did you mean the `workflow` keyword?",
+    ],
     ["stages that are not a list", "stages: test\nj:\n  script: [x]\n", "stages: must be an array"],
     [
       "an unknown workflow keyword",

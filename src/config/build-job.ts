@@ -13,7 +13,8 @@ import { buildIdTokens, buildSecrets } from "./build-secrets.js";
 import { buildTrigger } from "./build-trigger.js";
 import { buildVariables } from "./build-variables.js";
 import type { Check } from "./check.js";
-import { IGNORED_JOB_KEYWORDS, JOB_KEYWORDS, TRIGGER_JOB_KEYWORDS } from "./keywords.js";
+import { closest } from "./did-you-mean.js";
+import { GLOBAL_KEYWORDS, IGNORED_JOB_KEYWORDS, JOB_KEYWORDS, TRIGGER_JOB_KEYWORDS } from "./keywords.js";
 import { child } from "./problems.js";
 import type { ResolvedJob } from "./resolve-jobs.js";
 import type { CiJob, ServiceConfig } from "./types.js";
@@ -81,7 +82,8 @@ export function buildJob(resolved: ResolvedJob, check: Check): CiJob {
         `${name} must have script specified`,
         { pos: resolved.keyPos, path: name },
         undefined,
-        "add `script:` with at least one command, or `trigger:` for a child pipeline",
+        // `workfow:` is read as a job; the likely fix is the keyword, not a script.
+        keywordTypo(name) ?? "add `script:` with at least one command, or `trigger:` for a child pipeline",
       );
     else job.script = buildScript(script, at("script"), check, name) ?? [];
   }
@@ -262,6 +264,13 @@ function readRunSettings(
 }
 
 /** GitLab reads `coverage` with RE2 syntax (inline flags like `(?i)` included). */
+function keywordTypo(name: string): string | undefined {
+  const keyword = closest(name, GLOBAL_KEYWORDS);
+  return keyword === undefined
+    ? undefined
+    : `did you mean the \`${keyword}\` keyword? Otherwise add \`script:\``;
+}
+
 function isSlashedRegex(text: string): boolean {
   if (!text.startsWith("/") || text.lastIndexOf("/") === 0) return false;
   try {
