@@ -48,6 +48,8 @@ export interface JobEnvironment {
 
 export interface Executor {
   readonly name: string;
+  /** False when jobs do not run in their `image:` (the runner then says the image is ignored). */
+  readonly runsImages?: boolean;
   prepare(job: ExecutorJob): Promise<JobEnvironment>;
   /** Releases what the executor keeps between jobs (processes, connections); called once at shutdown. */
   close?(): Promise<void>;

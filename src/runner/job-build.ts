@@ -136,6 +136,12 @@ class JobBuild {
           runnerShortToken: shortToken(ctx.runner.token),
         });
         this.log(`Using ${ctx.executor.name} executor with ${prepared.shell}...`);
+        const image = ctx.payload.image?.name;
+        if (image && ctx.executor.runsImages === false) {
+          this.log(
+            `Job image "${image}" ignored: the ${ctx.executor.name} executor runs jobs on this machine`,
+          );
+        }
         return prepared;
       });
       outcome = await this.stages(env);

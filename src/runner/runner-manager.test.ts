@@ -122,7 +122,9 @@ describe("RunnerManager against a coordinator", () => {
     await t.submit({
       stages: ["test"],
       variables: [],
-      jobs: [submittedJob("bad", { spec: { ...EMPTY_SPEC, script: ["exit 4"] } })],
+      jobs: [
+        submittedJob("bad", { spec: { ...EMPTY_SPEC, image: { name: "alpine:3" }, script: ["exit 4"] } }),
+      ],
     });
     await waitUntil(() => ended.length === 1);
     expect(ended[0]).toMatchObject({
@@ -132,6 +134,10 @@ describe("RunnerManager against a coordinator", () => {
       failureReason: "script_failure",
       exitCode: 4,
     });
+    // The shell executor cannot honour `image:` and says so in one line.
+    expect(await t.coordinator.readTrace(ended[0]?.jobId ?? 0)).toContain(
+      'Job image "alpine:3" ignored: the shell executor runs jobs on this machine',
+    );
   });
 
   it("survives a coordinator restart mid-job: the job ends, its trace intact", async () => {

@@ -59,6 +59,7 @@ class ShellJobEnvironment implements JobEnvironment {
 
 export class ShellExecutor implements Executor {
   readonly name = "shell";
+  readonly runsImages = false;
   private readonly buildsDir: string;
   private readonly shell = detectShell(process.env.PATH);
   /** One launcher per slot: a slot runs one job, so one stage, at a time. */
