@@ -293,6 +293,27 @@ export function executorConformanceSuite(target: ConformanceTarget): void {
       expect(jobs.inspect?.record.status).toBe("success");
     });
 
+    it("uploads reports as their own artifacts: a dotenv report's variables reach later jobs", async () => {
+      const { jobs } = await h.run(
+        ["build", "deploy"],
+        [
+          {
+            name: "version",
+            stage: "build",
+            script: ["echo BUILD_VERSION=1.2.3 > build.env"],
+            artifacts: [
+              artifact(["build.env"], { artifact_type: "dotenv", artifact_format: "gzip", when: "always" }),
+            ],
+          },
+          { name: "deploy", stage: "deploy", script: ['test "$BUILD_VERSION" = 1.2.3'] },
+        ],
+      );
+      expect(plain(jobs.version?.trace ?? "")).toContain(
+        'Uploading artifacts as "dotenv" to coordinator... 201',
+      );
+      expect(jobs.deploy?.record.status).toBe("success");
+    });
+
     it("keeps a cache between jobs by key, with policy and fallback keys", async () => {
       const key = `k-${Date.now()}`;
       const { jobs } = await h.run(
