@@ -1,7 +1,9 @@
 /**
  * The node agent through the real control plane: pods created with kubectl are scheduled to the
  * agent's Node, run by it, reported through the API, deleted with their grace, and their logs read
- * back through the API server's proxy to the agent's kubelet endpoint.
+ * back through the API server's proxy to the agent's kubelet endpoint. The same scenarios run on
+ * the cluster's own node (podman unless cluster:up was told otherwise) and on an extra agent this
+ * suite starts with the processes runtime.
  */
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -9,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { requireSuite } from "../../support/require-suite.js";
 import { clusterAnswers, kubectl, locateTestCluster, waitUntil } from "../test-cluster.js";
 import type { Pod } from "./kube/types.js";
+import { clusterPki, startTestAgent, type TestAgent } from "./test-agent.js";
 
 const cluster = locateTestCluster();
 const available = requireSuite({
@@ -17,16 +20,22 @@ const available = requireSuite({
   howToEnable: "run `npm run cluster:up` (or set KUBECONFIG to a running test cluster)",
 });
 
-const namespace = `rf-node-test-${randomBytes(3).toString("hex")}`;
+const suffix = randomBytes(3).toString("hex");
+/** The block under way: its namespace, and the node its pods are pinned to (none: the scheduler picks). */
+const ctx: { namespace: string; pinned: string | undefined; nodeName: string } = {
+  namespace: "",
+  pinned: undefined,
+  nodeName: cluster.nodeName,
+};
 const admin = (args: readonly string[], input?: string) =>
-  kubectl(cluster.kubeconfig, ["-n", namespace, ...args], input);
+  kubectl(cluster.kubeconfig, ["-n", ctx.namespace, ...args], input);
 
 async function createPod(name: string, spec: Record<string, unknown>): Promise<void> {
   const pod = {
     apiVersion: "v1",
     kind: "Pod",
-    metadata: { name, namespace },
-    spec: { restartPolicy: "Never", ...spec },
+    metadata: { name, namespace: ctx.namespace },
+    spec: { restartPolicy: "Never", ...(ctx.pinned ? { nodeName: ctx.pinned } : {}), ...spec },
   };
   const result = await admin(["create", "-f", "-"], JSON.stringify(pod));
   expect(result.stderr).toBe("");
@@ -69,9 +78,41 @@ const sh = (name: string, script: string, extra: Record<string, unknown> = {}) =
   ...extra,
 });
 
-describe.runIf(available)("node agent", () => {
+const pki = clusterPki(cluster.kubeconfig);
+const targets = [
+  { name: "the cluster's node", extraAgent: false, ready: available },
+  {
+    name: "an extra node with the processes runtime",
+    extraAgent: true,
+    ready:
+      available &&
+      requireSuite({
+        suite: "node agent, processes runtime",
+        available: pki !== undefined,
+        howToEnable:
+          "run the cluster with `npm run cluster:up` on this machine (its CA key signs the extra node)",
+      }),
+  },
+];
+
+describe.each(targets)("node agent on $name", ({ extraAgent, ready }) => {
+  let agent: TestAgent | undefined;
+
   beforeAll(async () => {
-    expect((await kubectl(cluster.kubeconfig, ["create", "namespace", namespace])).stderr).toBe("");
+    if (!ready) return;
+    ctx.namespace = `rf-node-${extraAgent ? "proc" : "main"}-${suffix}`;
+    if (extraAgent) {
+      agent = await startTestAgent(cluster.kubeconfig, `fargate-proc-${suffix}`, {
+        RUNFLEET_NODE_RUNTIME: "processes",
+        RUNFLEET_NODE_START_LATENCY_MS: "0-0",
+      });
+      ctx.pinned = agent.nodeName;
+      ctx.nodeName = agent.nodeName;
+    } else {
+      ctx.pinned = undefined;
+      ctx.nodeName = cluster.nodeName;
+    }
+    expect((await kubectl(cluster.kubeconfig, ["create", "namespace", ctx.namespace])).stderr).toBe("");
     // Pods need the namespace's default ServiceAccount and CA bundle, which controllers create.
     await waitUntil(
       "default ServiceAccount and kube-root-ca.crt",
@@ -84,18 +125,20 @@ describe.runIf(available)("node agent", () => {
   });
 
   afterAll(async () => {
+    if (!ready) return;
     await kubectl(cluster.kubeconfig, [
       "delete",
       "namespace",
-      namespace,
+      ctx.namespace,
       "--wait=false",
       "--ignore-not-found",
     ]);
+    await agent?.remove();
   });
 
-  it("the Node is Ready with its kubelet endpoint and Lease", async () => {
+  it.runIf(ready)("the Node is Ready with its kubelet endpoint and Lease", async () => {
     const node = JSON.parse(
-      (await kubectl(cluster.kubeconfig, ["get", "node", cluster.nodeName, "-o", "json"])).stdout,
+      (await kubectl(cluster.kubeconfig, ["get", "node", ctx.nodeName, "-o", "json"])).stdout,
     );
     expect(node.status.conditions.find((c: { type: string }) => c.type === "Ready").status).toBe("True");
     expect(node.status.addresses).toContainEqual({ type: "InternalIP", address: "127.0.0.1" });
@@ -105,7 +148,7 @@ describe.runIf(available)("node agent", () => {
       "kube-node-lease",
       "get",
       "lease",
-      cluster.nodeName,
+      ctx.nodeName,
       "-o",
       "json",
     ]);
@@ -113,7 +156,7 @@ describe.runIf(available)("node agent", () => {
     expect(Date.now() - renewed).toBeLessThan(30_000);
   });
 
-  it.each([
+  it.runIf(ready).each([
     {
       name: "ok",
       script: "echo hello; sleep 2; exit 0",
@@ -122,29 +165,26 @@ describe.runIf(available)("node agent", () => {
       reason: "Completed",
     },
     { name: "fail", script: "echo failing; sleep 2; exit 3", phase: "Failed", exitCode: 3, reason: "Error" },
-  ])("status goes Pending → Running → $phase with exit code $exitCode", async ({
-    name,
-    script,
-    phase,
-    exitCode,
-    reason,
-  }) => {
-    await createPod(name, { containers: [sh("main", script)] });
-    const { pod, phases } = await watchPod(name, terminal);
-    expect(phases).toEqual(expect.arrayContaining(["Running", phase]));
-    expect(phases.indexOf("Running")).toBeLessThan(phases.indexOf(phase));
-    expect(pod.status?.phase).toBe(phase);
-    expect(terminated(pod, "main")).toMatchObject({ exitCode, reason });
-    expect(pod.status?.podIP).toBe("127.0.0.1");
-    expect(pod.status?.startTime).toBeTruthy();
-    expect(pod.spec.nodeName).toBe(cluster.nodeName);
-    const logs = await admin(["logs", name]);
-    expect(logs.stdout).toBe(exitCode === 0 ? "hello\n" : "failing\n");
-  });
+  ])(
+    "status goes Pending → Running → $phase with exit code $exitCode",
+    async ({ name, script, phase, exitCode, reason }) => {
+      await createPod(name, { containers: [sh("main", script)] });
+      const { pod, phases } = await watchPod(name, terminal);
+      expect(phases).toEqual(expect.arrayContaining(["Running", phase]));
+      expect(phases.indexOf("Running")).toBeLessThan(phases.indexOf(phase));
+      expect(pod.status?.phase).toBe(phase);
+      expect(terminated(pod, "main")).toMatchObject({ exitCode, reason });
+      expect(pod.status?.podIP).toBe("127.0.0.1");
+      expect(pod.status?.startTime).toBeTruthy();
+      expect(pod.spec.nodeName).toBe(ctx.nodeName);
+      const logs = await admin(["logs", name]);
+      expect(logs.stdout).toBe(exitCode === 0 ? "hello\n" : "failing\n");
+    },
+  );
 
   // Paths start with $RUNFLEET_CONTAINER_ROOT: empty in a container, the container's root folder
   // in the processes runtime, so the same pod runs on either.
-  it("runs init containers in order, then the app with its volumes and env", async () => {
+  it.runIf(ready)("runs init containers in order, then the app with its volumes and env", async () => {
     const secret = {
       apiVersion: "v1",
       kind: "Secret",
@@ -217,7 +257,7 @@ describe.runIf(available)("node agent", () => {
       "s3cr3t",
       "fast",
       "volumes",
-      namespace,
+      ctx.namespace,
       "token-present",
       "ca-present",
       "s3cr3t fast volumes 127.0.0.1:6443",
@@ -226,22 +266,25 @@ describe.runIf(available)("node agent", () => {
     expect(pod.status?.initContainerStatuses?.map((s) => s.name)).toEqual(["first", "second"]);
   });
 
-  it("activeDeadlineSeconds fails the pod with DeadlineExceeded and kills the container", async () => {
-    await createPod("deadline", {
-      activeDeadlineSeconds: 3,
-      terminationGracePeriodSeconds: 2,
-      containers: [sh("main", "sleep 600")],
-    });
-    const { pod } = await watchPod(
-      "deadline",
-      (p) => terminal(p) && terminated(p, "main") !== undefined,
-      40_000,
-    );
-    expect(pod.status).toMatchObject({ phase: "Failed", reason: "DeadlineExceeded" });
-    expect(terminated(pod, "main")?.exitCode).toBeGreaterThan(128);
-  });
+  it.runIf(ready)(
+    "activeDeadlineSeconds fails the pod with DeadlineExceeded and kills the container",
+    async () => {
+      await createPod("deadline", {
+        activeDeadlineSeconds: 3,
+        terminationGracePeriodSeconds: 2,
+        containers: [sh("main", "sleep 600")],
+      });
+      const { pod } = await watchPod(
+        "deadline",
+        (p) => terminal(p) && terminated(p, "main") !== undefined,
+        40_000,
+      );
+      expect(pod.status).toMatchObject({ phase: "Failed", reason: "DeadlineExceeded" });
+      expect(terminated(pod, "main")?.exitCode).toBeGreaterThan(128);
+    },
+  );
 
-  it.each([
+  it.runIf(ready).each([
     {
       name: "polite",
       script: "trap 'echo bye; exit 0' TERM; while true; do sleep 1; done",
@@ -250,74 +293,91 @@ describe.runIf(available)("node agent", () => {
       maxS: 10,
     },
     { name: "stubborn", script: "trap '' TERM; while true; do sleep 1; done", grace: 4, minS: 4, maxS: 15 },
-  ])("deletion: the $name container gets its grace period and the pod disappears", async ({
-    name,
-    script,
-    grace,
-    minS,
-    maxS,
-  }) => {
-    await createPod(name, { terminationGracePeriodSeconds: grace, containers: [sh("main", script)] });
-    await watchPod(name, (p) => p.status?.phase === "Running");
-    await new Promise((r) => setTimeout(r, 1000));
-    const began = Date.now();
-    const deleted = await admin([
-      "delete",
-      "pod",
-      name,
-      `--grace-period=${grace}`,
-      "--wait=true",
-      "--timeout=60s",
-    ]);
-    const seconds = (Date.now() - began) / 1000;
-    expect(deleted.stderr).toBe("");
-    expect(await getPod(name)).toBeUndefined();
-    expect(seconds).toBeGreaterThanOrEqual(minS);
-    expect(seconds).toBeLessThan(maxS);
-  }, 60_000);
+  ])(
+    "deletion: the $name container gets its grace period and the pod disappears",
+    async ({ name, script, grace, minS, maxS }) => {
+      await createPod(name, { terminationGracePeriodSeconds: grace, containers: [sh("main", script)] });
+      await watchPod(name, (p) => p.status?.phase === "Running");
+      await new Promise((r) => setTimeout(r, 1000));
+      const began = Date.now();
+      const deleted = await admin([
+        "delete",
+        "pod",
+        name,
+        `--grace-period=${grace}`,
+        "--wait=true",
+        "--timeout=60s",
+      ]);
+      const seconds = (Date.now() - began) / 1000;
+      expect(deleted.stderr).toBe("");
+      expect(await getPod(name)).toBeUndefined();
+      expect(seconds).toBeGreaterThanOrEqual(minS);
+      expect(seconds).toBeLessThan(maxS);
+    },
+    60_000,
+  );
 
-  it("a follower of kubectl logs -f sees every line and its stream ends when the container ends", async () => {
-    const count = 60;
-    await createPod("follow", {
-      containers: [
-        sh(
-          "main",
-          `sleep 2; i=1; while [ $i -le ${count} ]; do echo "line $i"; i=$((i+1)); sleep 0.05; done`,
-        ),
-      ],
-    });
-    await watchPod("follow", (p) => p.status?.phase === "Running");
-    const follower = spawn(
-      "kubectl",
-      [`--kubeconfig=${cluster.kubeconfig}`, "-n", namespace, "logs", "-f", "follow", "--timestamps"],
-      { stdio: ["ignore", "pipe", "pipe"] },
-    );
-    let out = "";
-    let err = "";
-    follower.stdout.on("data", (chunk: Buffer) => {
-      out += chunk.toString();
-    });
-    follower.stderr.on("data", (chunk: Buffer) => {
-      err += chunk.toString();
-    });
-    const code = await new Promise<number | null>((done) => follower.on("close", done));
-    expect(err).toBe("");
-    expect(code).toBe(0);
-    const lines = out.trimEnd().split("\n");
-    expect(lines.map((l) => l.slice(l.indexOf(" ") + 1))).toEqual(
-      Array.from({ length: count }, (_, i) => `line ${i + 1}`),
-    );
-    expect(lines[0]).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z line 1$/);
-    const { pod } = await watchPod("follow", terminal);
-    expect(pod.status?.phase).toBe("Succeeded");
+  it.runIf(ready)(
+    "a follower of kubectl logs -f sees every line and its stream ends when the container ends",
+    async () => {
+      const count = 60;
+      await createPod("follow", {
+        containers: [
+          sh(
+            "main",
+            `sleep 2; i=1; while [ $i -le ${count} ]; do echo "line $i"; i=$((i+1)); sleep 0.05; done`,
+          ),
+        ],
+      });
+      await watchPod("follow", (p) => p.status?.phase === "Running");
+      const follower = spawn(
+        "kubectl",
+        [`--kubeconfig=${cluster.kubeconfig}`, "-n", ctx.namespace, "logs", "-f", "follow", "--timestamps"],
+        { stdio: ["ignore", "pipe", "pipe"] },
+      );
+      let out = "";
+      let err = "";
+      follower.stdout.on("data", (chunk: Buffer) => {
+        out += chunk.toString();
+      });
+      follower.stderr.on("data", (chunk: Buffer) => {
+        err += chunk.toString();
+      });
+      const code = await new Promise<number | null>((done) => follower.on("close", done));
+      expect(err).toBe("");
+      expect(code).toBe(0);
+      const lines = out.trimEnd().split("\n");
+      expect(lines.map((l) => l.slice(l.indexOf(" ") + 1))).toEqual(
+        Array.from({ length: count }, (_, i) => `line ${i + 1}`),
+      );
+      expect(lines[0]).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z line 1$/);
+      const { pod } = await watchPod("follow", terminal);
+      expect(pod.status?.phase).toBe("Succeeded");
 
-    const tail = await admin(["logs", "follow", "--tail=2"]);
-    expect(tail.stdout).toBe(`line ${count - 1}\nline ${count}\n`);
-    // The API carries sinceTime in whole seconds: the first line shown is the first of that second.
-    const stamps = lines.map((l) => l.slice(0, l.indexOf(" ")));
-    const since = `${(stamps[count - 1] ?? "").slice(0, 19)}Z`;
-    const first = stamps.findIndex((s) => new Date(s).getTime() >= new Date(since).getTime());
-    const sinced = await admin(["logs", "follow", `--since-time=${since}`]);
-    expect(sinced.stdout.split("\n")[0]).toBe(`line ${first + 1}`);
-  });
+      const tail = await admin(["logs", "follow", "--tail=2"]);
+      expect(tail.stdout).toBe(`line ${count - 1}\nline ${count}\n`);
+      // The API carries sinceTime in whole seconds: the first line shown is the first of that second.
+      const stamps = lines.map((l) => l.slice(0, l.indexOf(" ")));
+      const since = `${(stamps[count - 1] ?? "").slice(0, 19)}Z`;
+      const first = stamps.findIndex((s) => new Date(s).getTime() >= new Date(since).getTime());
+      const sinced = await admin(["logs", "follow", `--since-time=${since}`]);
+      expect(sinced.stdout.split("\n")[0]).toBe(`line ${first + 1}`);
+    },
+  );
+
+  it.runIf(ready && extraAgent)(
+    "a stopping agent stops its pods' processes and leaves none behind",
+    async () => {
+      await createPod("left", { containers: [sh("main", "sleep 600")] });
+      const { pod } = await watchPod("left", (p) => p.status?.phase === "Running");
+      const id = pod.status?.containerStatuses?.[0]?.containerID ?? "";
+      const pid = Number(id.replace("process://", ""));
+      expect(pid).toBeGreaterThan(1);
+      expect(() => process.kill(pid, 0)).not.toThrow();
+      expect(await agent?.stop()).toBe(0);
+      expect(() => process.kill(pid, 0)).toThrow();
+      const after = await watchPod("left", terminal, 10_000);
+      expect(after.pod.status).toMatchObject({ phase: "Failed", reason: "Terminated" });
+    },
+  );
 });

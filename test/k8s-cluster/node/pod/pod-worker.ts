@@ -468,15 +468,15 @@ export class PodWorker {
     clearTimeout(this.deadlineTimer);
     clearTimeout(this.refreshTimer);
     const phase = computePhase(this.state, this.pod.spec.restartPolicy ?? "Always");
-    if (this.stopCause && phase !== "Succeeded" && phase !== "Failed") {
-      this.state.verdict ??=
-        this.stopCause === "shutdown"
-          ? {
-              phase: "Failed",
-              reason: "Terminated",
-              message: "Pod was terminated in response to the node agent stopping",
-            }
-          : { phase: "Failed", reason: "Terminated", message: "Pod was deleted" };
+    if (this.stopCause === "shutdown") {
+      // As the kubelet's graceful node shutdown reports it, whatever the exit codes were.
+      this.state.verdict ??= {
+        phase: "Failed",
+        reason: "Terminated",
+        message: "Pod was terminated in response to the node agent stopping",
+      };
+    } else if (this.stopCause && phase !== "Succeeded" && phase !== "Failed") {
+      this.state.verdict ??= { phase: "Failed", reason: "Terminated", message: "Pod was deleted" };
     }
     this.finished = true;
     if (!this.removed) {
