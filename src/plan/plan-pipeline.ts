@@ -126,7 +126,8 @@ interface SharedByJob {
   /** Global variables written with `expand: false`. */
   readonly globalRaw: readonly string[];
   readonly rawVariables: Map<CiJob, readonly string[]>;
-  readonly needs: Map<readonly Need[], { resolved: ResolvedNeeds; names: ReadonlySet<string> }>;
+  /** Per job, since the loader may hand two jobs the same `needs` array (anchors, extends). */
+  readonly needs: Map<CiJob, Map<readonly Need[], { resolved: ResolvedNeeds; names: ReadonlySet<string> }>>;
 }
 
 function resolveNeedsShared(
@@ -137,11 +138,16 @@ function resolveNeedsShared(
 ) {
   // Needs that use `$[[ matrix.X ]]` differ per instance; everything else is the same for all.
   const perInstance = needs.some((n) => n.kind === "job" && n.matrix !== undefined);
-  const cached = perInstance ? undefined : shared.needs.get(needs);
+  let byNeeds = shared.needs.get(instance.job);
+  if (byNeeds === undefined) {
+    byNeeds = new Map();
+    shared.needs.set(instance.job, byNeeds);
+  }
+  const cached = perInstance ? undefined : byNeeds.get(needs);
   if (cached !== undefined) return cached;
   const resolved = resolveNeeds(instance, needs, index);
   const entry = { resolved, names: new Set(resolved.needs.map((n) => n.name)) };
-  if (!perInstance) shared.needs.set(needs, entry);
+  if (!perInstance) byNeeds.set(needs, entry);
   return entry;
 }
 
