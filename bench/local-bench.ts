@@ -116,7 +116,7 @@ const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
 const secs = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 
 async function main(): Promise<void> {
-  const cli = join(ROOT, "dist", "cli", "main.js");
+  const cli = process.env.RUNFLEET_CLI ?? join(ROOT, "dist", "cli", "main.js");
   if (!existsSync(cli)) execFileSync("npm", ["run", "build"], { cwd: ROOT, stdio: "inherit" });
   const gcl = join(ROOT, "node_modules", ".bin", "gitlab-ci-local");
   const total = JOBS * PARALLEL;
