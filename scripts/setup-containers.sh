@@ -162,10 +162,146 @@ stop_api_service() {
   rm -f "$SERVICE_PID" "$SOCKET"
 }
 
+# --- docker executor test images and local registry -------------------------------------------------
+# Images derived from the busybox test image (no network needed): one with git (the executor
+# conformance suite checks the checkout from inside the job), one HTTP "service" that listens on an
+# EXPOSEd port, one that EXPOSEs a port but never listens. Debian's docker-registry serves pull,
+# credential and mirror tests on 127.0.0.1:5000 with htpasswd auth (RUNFLEET_REGISTRY_USER/PASSWORD).
+REGISTRY_ADDR=127.0.0.1:5000
+REGISTRY_USER="${RUNFLEET_REGISTRY_USER:-runfleet}"
+REGISTRY_PASSWORD="${RUNFLEET_REGISTRY_PASSWORD:-runfleet-test-pw}"
+REGISTRY_DIR=/var/lib/runfleet-registry
+REGISTRY_CONFIG=/etc/runfleet/registry.yml
+REGISTRY_LOG=/var/log/runfleet-registry.log
+REGISTRY_PID="$SOCKET_DIR/registry.pid"
+IMAGE_BASE="${TEST_IMAGE%/*}"
+GIT_IMAGE="$IMAGE_BASE/git:latest"
+SERVICE_IMAGE="$IMAGE_BASE/http-service:latest"
+SILENT_SERVICE_IMAGE="$IMAGE_BASE/silent-service:latest"
+
+install_registry_packages() {
+  local missing=()
+  command -v docker-registry >/dev/null || missing+=(docker-registry)
+  command -v htpasswd >/dev/null || missing+=(apache2-utils)
+  if ((${#missing[@]} == 0)); then return; fi
+  log "installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+# Builds an image FROM the busybox test image out of a context directory the caller filled.
+build_derived_image() {
+  local image="$1" context="$2"
+  podman build --quiet --pull=never --tag "$image" "$context" >/dev/null
+  rm -rf "$context"
+}
+
+build_docker_test_images() {
+  local ctx
+  if ! podman image exists "$GIT_IMAGE"; then
+    log "building $GIT_IMAGE (busybox with the host's git and its libraries)"
+    ctx="$(mktemp -d)"
+    mkdir -p "$ctx/root/usr/bin"
+    cp /usr/bin/git "$ctx/root/usr/bin/git"
+    local lib
+    for lib in $(ldd /usr/bin/git | grep -o '/[^ ]*'); do
+      mkdir -p "$ctx/root$(dirname "$lib")"
+      cp -L "$lib" "$ctx/root$lib"
+    done
+    printf 'FROM %s\nCOPY root/ /\n' "$TEST_IMAGE" >"$ctx/Containerfile"
+    build_derived_image "$GIT_IMAGE" "$ctx"
+  fi
+  if ! podman image exists "$SERVICE_IMAGE"; then
+    log "building $SERVICE_IMAGE (busybox httpd on port 8080)"
+    ctx="$(mktemp -d)"
+    mkdir -p "$ctx/www"
+    echo "hello from the service" >"$ctx/www/index.html"
+    printf 'FROM %s\nCOPY www/ /www/\nEXPOSE 8080\nCMD ["httpd", "-f", "-p", "8080", "-h", "/www"]\n' "$TEST_IMAGE" >"$ctx/Containerfile"
+    build_derived_image "$SERVICE_IMAGE" "$ctx"
+  fi
+  if ! podman image exists "$SILENT_SERVICE_IMAGE"; then
+    log "building $SILENT_SERVICE_IMAGE (EXPOSEs 8080, never listens)"
+    ctx="$(mktemp -d)"
+    printf 'FROM %s\nEXPOSE 8080\nCMD ["sleep", "3600"]\n' "$TEST_IMAGE" >"$ctx/Containerfile"
+    build_derived_image "$SILENT_SERVICE_IMAGE" "$ctx"
+  fi
+}
+
+registry_answers() {
+  curl -fsS --max-time 2 -u "$REGISTRY_USER:$REGISTRY_PASSWORD" "http://$REGISTRY_ADDR/v2/" >/dev/null 2>&1
+}
+
+start_registry() {
+  install_registry_packages
+  mkdir -p "$REGISTRY_DIR" "$(dirname "$REGISTRY_CONFIG")" /etc/containers/registries.conf.d
+  htpasswd -Bbc "$REGISTRY_DIR/htpasswd" "$REGISTRY_USER" "$REGISTRY_PASSWORD" >/dev/null 2>&1
+  printf '%s\n' \
+    'version: 0.1' \
+    'log:' \
+    '  level: warn' \
+    'storage:' \
+    '  filesystem:' \
+    "    rootdirectory: $REGISTRY_DIR/data" \
+    '  delete:' \
+    '    enabled: true' \
+    'http:' \
+    "  addr: $REGISTRY_ADDR" \
+    'auth:' \
+    '  htpasswd:' \
+    '    realm: runfleet-test' \
+    "    path: $REGISTRY_DIR/htpasswd" >"$REGISTRY_CONFIG"
+  # Plain HTTP on loopback: the engine must be told this registry needs no TLS.
+  printf '[[registry]]\nlocation = "%s"\ninsecure = true\n' "$REGISTRY_ADDR" \
+    >/etc/containers/registries.conf.d/runfleet-registry.conf
+  if registry_answers; then return; fi
+  log "starting docker-registry on $REGISTRY_ADDR (log $REGISTRY_LOG)"
+  setsid nohup docker-registry serve "$REGISTRY_CONFIG" >>"$REGISTRY_LOG" 2>&1 </dev/null &
+  echo $! >"$REGISTRY_PID"
+  local i
+  for ((i = 0; i < 100; i++)); do
+    if registry_answers; then return; fi
+    sleep 0.1
+  done
+  tail -n 20 "$REGISTRY_LOG" >&2 || true
+  die "docker-registry did not answer on $REGISTRY_ADDR within 10s"
+}
+
+# The busybox image under the registry's own name and under a Docker Hub mirror path, for the pull and
+# image_rewrites tests.
+push_test_images() {
+  local repo
+  for repo in runfleet-test/busybox dockerhub/runfleet-mirror-test/busybox; do
+    if curl -fsS --max-time 2 -u "$REGISTRY_USER:$REGISTRY_PASSWORD" -o /dev/null \
+      -H 'Accept: application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.v2+json' \
+      "http://$REGISTRY_ADDR/v2/$repo/manifests/latest" 2>/dev/null; then continue; fi
+    log "pushing $TEST_IMAGE to $REGISTRY_ADDR/$repo:latest"
+    podman push --quiet --tls-verify=false --creds "$REGISTRY_USER:$REGISTRY_PASSWORD" \
+      "$TEST_IMAGE" "docker://$REGISTRY_ADDR/$repo:latest"
+  done
+}
+
+stop_registry() {
+  [[ -f "$REGISTRY_PID" ]] || return 0
+  local pid
+  pid="$(<"$REGISTRY_PID")"
+  if [[ "$pid" =~ ^[0-9]+$ ]] && kill -0 "$pid" 2>/dev/null; then kill -TERM "$pid" || true; fi
+  rm -f "$REGISTRY_PID"
+}
+
+setup_docker_executor_tests() {
+  build_docker_test_images
+  start_registry
+  push_test_images
+}
+# --- end of docker executor section -------------------------------------------------------------------
+
+
 case "${1:-setup}" in
 setup) ;;
 stop)
   stop_api_service
+  stop_registry
   exit 0
   ;;
 *) die "unknown command '$1' (known: setup, stop)" ;;
@@ -176,5 +312,6 @@ configure_engine
 build_test_image
 check_run
 start_api_service
+setup_docker_executor_tests
 printf 'DOCKER_HOST=%s\n' "$DOCKER_HOST_URL"
 printf 'TEST_IMAGE=%s\n' "$TEST_IMAGE"

@@ -60,6 +60,8 @@ export interface DockerClient {
   startContainer(id: string): Promise<void>;
   /** Follows a container's output from its start until it ends (or `signal` aborts). */
   followLogs(id: string, onFrame: (frame: StreamFrame) => void, signal?: AbortSignal): Promise<void>;
+  /** The last `lines` lines of a container's output, stdout and stderr together. */
+  logsTail(id: string, lines: number): Promise<string>;
   waitContainer(id: string): Promise<number>;
   inspectContainer(id: string): Promise<ContainerState>;
   killContainer(id: string, signal: "SIGTERM" | "SIGKILL"): Promise<void>;

@@ -18,6 +18,17 @@ import { FrameDemuxer, type StreamFrame } from "./stream-frames.js";
 
 const API = "/v1.41";
 
+/** The engine did not answer at all (socket missing, connection refused or reset). */
+export class EngineUnreachableError extends RunfleetError {
+  constructor(engine: string, cause: Error) {
+    super("UNAVAILABLE", `the Docker Engine API at ${engine} did not answer: ${cause.message}`, {
+      hint: "start the engine (npm run setup:containers starts podman's) or set DOCKER_HOST",
+      cause,
+    });
+    this.name = "EngineUnreachableError";
+  }
+}
+
 interface RequestSpec {
   readonly method: "GET" | "POST" | "DELETE";
   readonly path: string;
@@ -67,9 +78,7 @@ export class HttpDockerClient implements DockerClient {
     return new Promise((resolve, reject) => {
       const req = request(
         {
-          ...(where.kind === "unix"
-            ? { socketPath: where.socketPath }
-            : { host: where.host, port: where.port }),
+          ...where,
           agent: this.agent,
           method: spec.method,
           path: `${API}${spec.path}${search}`,
@@ -188,6 +197,18 @@ export class HttpDockerClient implements DockerClient {
     } catch (err) {
       if (!signal?.aborted) throw err;
     }
+  }
+
+  async logsTail(id: string, lines: number): Promise<string> {
+    const res = await this.open({
+      method: "GET",
+      path: `/containers/${id}/logs`,
+      query: { stdout: "1", stderr: "1", tail: String(lines) },
+    });
+    const demux = new FrameDemuxer();
+    const parts: Buffer[] = [];
+    for await (const chunk of res) for (const frame of demux.push(chunk as Buffer)) parts.push(frame.data);
+    return Buffer.concat(parts).toString("utf8");
   }
 
   async waitContainer(id: string): Promise<number> {
