@@ -366,3 +366,31 @@ describe("GitLab's finer points", () => {
     ]);
   });
 });
+
+describe("child pipelines with inputs", () => {
+  it("passes trigger include inputs to the child file's spec header", async () => {
+    const { config } = await loadFiles({
+      ".gitlab-ci.yml":
+        "deploy:\n  trigger:\n    include:\n      - local: ci/deploy.yml\n        inputs:\n          env: prod\n",
+      "ci/deploy.yml":
+        "spec:\n  inputs:\n    env:\n---\ndeploy-$[[ inputs.env ]]:\n  script:\n    - deploy $[[ inputs.env ]]\n",
+    });
+    const trigger = config.jobs[0]?.trigger;
+    expect(trigger?.kind === "child" ? trigger.include : undefined).toEqual([
+      { kind: "local", path: "ci/deploy.yml", inputs: { env: "prod" } },
+    ]);
+    expect(
+      trigger?.kind === "child" ? trigger.config?.jobs.map((j) => [j.name, j.script]) : undefined,
+    ).toEqual([["deploy-prod", ["deploy prod"]]]);
+  });
+
+  it("reports a required input the trigger does not give", async () => {
+    const problems = await problemsOf({
+      ".gitlab-ci.yml": "deploy:\n  trigger:\n    include: ci/deploy.yml\n",
+      "ci/deploy.yml": "spec:\n  inputs:\n    env:\n---\nd:\n  script: [x]\n",
+    });
+    expect(problems.join("\n")).toContain(
+      "`ci/deploy.yml`: `env` input: required value has not been provided",
+    );
+  });
+});

@@ -1,7 +1,7 @@
 import type { Check } from "./check.js";
 import { child } from "./problems.js";
 import type { Trigger, TriggerForward, TriggerInclude } from "./types.js";
-import { get, type YMap, type YNode } from "./yaml-tree.js";
+import { get, toPlain, type YMap, type YNode } from "./yaml-tree.js";
 
 const TRIGGER_KEYS = new Set(["include", "project", "branch", "strategy", "forward"]);
 const INCLUDE_KEYS = new Set([
@@ -106,7 +106,12 @@ function buildTriggerInclude(map: YMap, path: string, check: Check): TriggerIncl
   };
   if (map.entries.has("local")) {
     const p = text("local");
-    return p === undefined ? undefined : { kind: "local", path: p };
+    const inputs = get(map, "inputs");
+    const plain = inputs === undefined ? undefined : check.map(inputs, child(path, "inputs"));
+    if (p === undefined) return undefined;
+    return plain === undefined
+      ? { kind: "local", path: p }
+      : { kind: "local", path: p, inputs: toPlain(plain) as Record<string, unknown> };
   }
   if (map.entries.has("artifact")) {
     const artifact = text("artifact");

@@ -7,7 +7,7 @@ import { Problems } from "./problems.js";
 import { expandVariables, type IncludeContext, loadConfigFile } from "./resolve-includes.js";
 import { resolveReferences } from "./resolve-references.js";
 import type { CiConfig, CiJob, CiVariables, FileReader, LoadOptions, LoadResult, Trigger } from "./types.js";
-import type { YMap } from "./yaml-tree.js";
+import { fromPlain, type YMap } from "./yaml-tree.js";
 
 /** Parent → child → grandchild, as GitLab allows; deeper nesting is refused. */
 export const MAX_CHILD_DEPTH = 2;
@@ -80,7 +80,7 @@ async function loadChild(
   parentVariables: CiVariables,
   depth: number,
 ): Promise<CiConfig | undefined> {
-  const locals = trigger.include.flatMap((i) => (i.kind === "local" ? [i.path] : []));
+  const locals = trigger.include.flatMap((i) => (i.kind === "local" ? [i] : []));
   if (locals.length !== trigger.include.length) {
     for (const inc of trigger.include) {
       if (
@@ -118,19 +118,20 @@ async function loadChild(
   let merged: YMap | undefined;
   // Paths may use the trigger job's variables (and the pipeline's), as in `local: $SERVICE/ci.yml`.
   const variables = { ...session.variables, ...valuesOf(parentVariables), ...valuesOf(job.variables) };
-  for (const path of locals) {
-    const rel = expandVariables(path, variables).replace(/^\/+/, "");
+  for (const include of locals) {
+    const rel = expandVariables(include.path, variables).replace(/^\/+/, "");
+    const inputs = include.inputs === undefined ? undefined : fromPlain(include.inputs, job.location);
     const map = await loadConfigFile(
       ctx,
       { abs: join(session.projectDir, rel), display: rel },
       at,
-      undefined,
+      inputs?.kind === "map" ? inputs : undefined,
       [],
     );
     if (map !== undefined) merged = merged === undefined ? map : mergeMaps(merged, map);
   }
   if (merged === undefined) return undefined;
-  return finish(session, ctx, merged, locals.join(", ").replace(/^\/+/, ""), depth);
+  return finish(session, ctx, merged, locals.map((l) => l.path.replace(/^\/+/, "")).join(", "), depth);
 }
 
 export type { FileReader };

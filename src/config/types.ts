@@ -151,7 +151,12 @@ export interface EnvironmentConfig {
 }
 
 export type TriggerInclude =
-  | { readonly kind: "local"; readonly path: string }
+  | {
+      readonly kind: "local";
+      readonly path: string;
+      /** `inputs:` for the file's `spec: inputs:` header, as written. */
+      readonly inputs?: Readonly<Record<string, unknown>>;
+    }
   /** A file produced as an artifact by `job` earlier in the pipeline: known only at run time. */
   | { readonly kind: "artifact"; readonly artifact: string; readonly job: string }
   | { readonly kind: "project"; readonly project: string; readonly file: string; readonly ref?: string }

@@ -73,6 +73,21 @@ export function toPlain(node: YNode): unknown {
   }
 }
 
+/** Plain data back into a tree, every node placed at `pos` (for values that lost their own positions). */
+export function fromPlain(value: unknown, pos: Pos): YNode {
+  if (Array.isArray(value)) return { kind: "seq", items: value.map((v) => fromPlain(v, pos)), pos };
+  if (value !== null && typeof value === "object") {
+    const entries = Object.entries(value).map(([k, v]): [string, YEntry] => [
+      k,
+      { keyPos: pos, value: fromPlain(v, pos) },
+    ]);
+    return { kind: "map", entries: new Map(entries), pos };
+  }
+  if (typeof value === "string" || typeof value === "number" || typeof value === "boolean")
+    return { kind: "scalar", value, pos };
+  return { kind: "scalar", value: null, pos };
+}
+
 /** A scalar rendered the way GitLab turns it into a string (`1` → "1", `true` → "true", null → ""). */
 export function scalarText(value: Scalar): string {
   return value === null ? "" : String(value);
