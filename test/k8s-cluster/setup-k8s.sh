@@ -45,25 +45,31 @@ version_ldflags() {
   printf '%s' "-s -w$flags"
 }
 
-build_binaries() {
+# go_build OUT_DIR CMD...: builds k8s.io/kubernetes/cmd/<CMD> statically with the version stamped in.
+go_build() {
   # Debian's golang-go (1.19) is too old for k8s.io/kubernetes v1.33 (go 1.24); the machine's Go is used.
   command -v go >/dev/null || die "go not found on PATH; the control plane is built with the machine's Go (>= 1.24)"
+  local out="$1"
+  shift
   local build_dir="$K8S_CLUSTER_DIR/build"
   grep -q "k8s.io/kubernetes $K8S_VERSION" "$build_dir/go.mod" ||
     die "build/go.mod does not require k8s.io/kubernetes $K8S_VERSION; update the wrapper module first"
+  local pkgs=() b
+  for b in "$@"; do pkgs+=("k8s.io/kubernetes/cmd/$b"); done
+  (
+    cd "$build_dir"
+    CGO_ENABLED=0 GOFLAGS="-mod=readonly -buildvcs=false" nice -n 19 go build -trimpath -p "${RUNFLEET_BUILD_JOBS:-2}" \
+      -ldflags "$(version_ldflags)" -o "$out/" "${pkgs[@]}"
+  )
+}
+
+build_binaries() {
   local tmp="$K8S_BIN_DIR.partial.$$"
   rm -rf "$tmp"
   mkdir -p "$tmp"
   log "building ${K8S_BINARIES[*]} $K8S_VERSION (first time only: several minutes)"
   local start=$SECONDS
-  local pkgs=()
-  local b
-  for b in "${K8S_BINARIES[@]}"; do pkgs+=("k8s.io/kubernetes/cmd/$b"); done
-  (
-    cd "$build_dir"
-    CGO_ENABLED=0 GOFLAGS="-mod=readonly -buildvcs=false" nice -n 19 go build -trimpath -p "${RUNFLEET_BUILD_JOBS:-2}" \
-      -ldflags "$(version_ldflags)" -o "$tmp/" "${pkgs[@]}"
-  ) || {
+  go_build "$tmp" "${K8S_BINARIES[@]}" || {
     rm -rf "$tmp"
     die "go build of the control plane failed (output above)"
   }
@@ -78,6 +84,26 @@ build_binaries() {
   log "built in $((SECONDS - start))s into $K8S_BIN_DIR"
 }
 
+# The machine image ships kubectl (a dispatcher that picks a client matching the server). Where it is
+# missing, kubectl of the same release is built from the same module, cached beside the control plane
+# and linked into /usr/local/bin. RUNFLEET_BUILD_KUBECTL=1 builds it into the cache even when present.
+ensure_kubectl() {
+  if command -v kubectl >/dev/null && [[ "${RUNFLEET_BUILD_KUBECTL:-0}" != 1 ]]; then return; fi
+  if [[ ! -x "$K8S_BIN_DIR/kubectl" ]]; then
+    log "building kubectl $K8S_VERSION"
+    local tmp="$K8S_BIN_DIR/.kubectl.partial.$$" start=$SECONDS
+    mkdir -p "$tmp"
+    go_build "$tmp" kubectl || {
+      rm -rf "$tmp"
+      die "go build of kubectl failed (output above)"
+    }
+    mv "$tmp/kubectl" "$K8S_BIN_DIR/kubectl"
+    rm -rf "$tmp"
+    log "built kubectl in $((SECONDS - start))s"
+  fi
+  command -v kubectl >/dev/null || ln -sf "$K8S_BIN_DIR/kubectl" /usr/local/bin/kubectl
+}
+
 install_packages
 # Two clones building at once would each spend the full build; the second waits and reuses.
 take_lock "$(dirname "$K8S_BIN_DIR")/build.lock"
@@ -86,4 +112,4 @@ if binaries_present; then
 else
   build_binaries
 fi
-command -v kubectl >/dev/null || die "kubectl not found on PATH; the machine is expected to provide it"
+ensure_kubectl
