@@ -1,6 +1,7 @@
 // Executors run a job's stage scripts somewhere: a local process, a container, a pod. This is the one
 // explicit registry of them, keyed by the `executor` name of a `[[runners]]` entry.
 import { RunfleetError } from "../errors/index.js";
+import { createDockerExecutor } from "./docker/index.js";
 import { createShellExecutor } from "./shell/index.js";
 import type { Executor, ExecutorFactory, ExecutorSettings } from "./types.js";
 
@@ -17,6 +18,7 @@ export type {
 
 export const executors: Readonly<Record<string, ExecutorFactory>> = {
   shell: createShellExecutor,
+  docker: createDockerExecutor,
 };
 
 export function createExecutor(name: string, settings: ExecutorSettings): Executor {
