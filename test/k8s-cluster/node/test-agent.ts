@@ -33,46 +33,43 @@ export function clusterPki(adminKubeconfig: string): string | undefined {
     : undefined;
 }
 
+const quiet = { stdio: "pipe" } as const;
+
 function nodeKubeconfig(dir: string, pki: string, name: string, server: string): string {
   const key = join(dir, "node.key");
   const csr = join(dir, "node.csr");
   const crt = join(dir, "node.crt");
-  execFileSync("openssl", [
-    "genpkey",
-    "-algorithm",
-    "EC",
-    "-pkeyopt",
-    "ec_paramgen_curve:P-256",
-    "-out",
-    key,
-  ]);
-  execFileSync("openssl", [
-    "req",
-    "-new",
-    "-key",
-    key,
-    "-subj",
-    `/O=system:nodes/CN=system:node:${name}`,
-    "-out",
-    csr,
-  ]);
-  execFileSync("openssl", [
-    "x509",
-    "-req",
-    "-in",
-    csr,
-    "-CA",
-    join(pki, "ca.crt"),
-    "-CAkey",
-    join(pki, "ca.key"),
-    "-CAserial",
-    join(dir, "ca.srl"),
-    "-CAcreateserial",
-    "-days",
-    "1",
-    "-out",
-    crt,
-  ]);
+  execFileSync(
+    "openssl",
+    ["genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", key],
+    quiet,
+  );
+  execFileSync(
+    "openssl",
+    ["req", "-new", "-key", key, "-subj", `/O=system:nodes/CN=system:node:${name}`, "-out", csr],
+    quiet,
+  );
+  execFileSync(
+    "openssl",
+    [
+      "x509",
+      "-req",
+      "-in",
+      csr,
+      "-CA",
+      join(pki, "ca.crt"),
+      "-CAkey",
+      join(pki, "ca.key"),
+      "-CAserial",
+      join(dir, "ca.srl"),
+      "-CAcreateserial",
+      "-days",
+      "1",
+      "-out",
+      crt,
+    ],
+    quiet,
+  );
   const b64 = (file: string) => readFileSync(file).toString("base64");
   const file = join(dir, "node.kubeconfig");
   writeFileSync(

@@ -18,7 +18,8 @@ export class KubeApiError extends RunfleetError {
 
   constructor(method: string, path: string, status: number, body: ApiStatus | undefined, cause?: unknown) {
     const code = codeByStatus[status] ?? (status >= 500 || status === 0 ? "UNAVAILABLE" : "INTERNAL");
-    const detail = body?.message ?? (status === 0 ? "no response" : `HTTP ${status}`);
+    const reason = cause instanceof Error ? cause.message : "no response";
+    const detail = body?.message ?? (status === 0 ? reason : `HTTP ${status}`);
     super(code, `${method} ${path}: ${detail}`, {
       cause,
       hint: status === 403 ? "the Node authorizer only allows objects of pods bound to this node" : undefined,
