@@ -155,7 +155,7 @@ async function readContext(projectDir: string, options: PlanOptions): Promise<Pl
   ]);
   const currentBranch = branch === undefined || branch === "HEAD" ? "main" : branch;
   const ref = options.tag ?? options.ref ?? currentBranch;
-  const defaultBranch = defaultHead?.replace(/^origin\//, "") ?? "main";
+  const defaultBranch = defaultHead?.replace(/^origin\//, "") ?? (await localDefaultBranch(projectDir));
   const context: PlanContext = {
     ref,
     refType: options.tag === undefined ? "branch" : "tag",
@@ -171,6 +171,18 @@ async function readContext(projectDir: string, options: PlanOptions): Promise<Pl
   };
   if (options.source !== "merge_request_event") return context;
   return { ...context, mergeRequest: { iid: 1, sourceBranch: ref, targetBranch: defaultBranch } };
+}
+
+/** Without `origin/HEAD`: `master` when the repository has it and no `main`; otherwise GitLab's `main`. */
+async function localDefaultBranch(projectDir: string): Promise<string> {
+  for (const name of ["main", "master"]) {
+    if (
+      (await gitOutput(projectDir, ["rev-parse", "--verify", "--quiet", `refs/heads/${name}`])) !== undefined
+    ) {
+      return name;
+    }
+  }
+  return currentBranch;
 }
 
 /** `git@host:group/project.git` or `https://host/group/project.git` → `group/project`. */
