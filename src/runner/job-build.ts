@@ -265,7 +265,7 @@ class JobBuild {
       if (after.length > 0 && !this.kill.signal.aborted) {
         const afterTimeout = seconds(lookup("RUNNER_AFTER_SCRIPT_TIMEOUT")) ?? DEFAULT_AFTER_SCRIPT_TIMEOUT_S;
         const status = ciJobStatus(outcome);
-        await this.section("after_script", async () => {
+        const failedWith = await this.section("after_script", async () => {
           this.log("Running after_script");
           const res = await env.runScript(
             "after_script",
@@ -273,12 +273,16 @@ class JobBuild {
             this.io(this.kill.signal, Date.now() + afterTimeout * 1000),
           );
           if (res.kind === "timed_out") this.log(`WARNING: after_script timed out after ${afterTimeout}s`);
-          else if (res.kind === "exited" && res.exitCode !== 0) {
-            this.log(
-              `WARNING: after_script failed, but job will continue unaffected: exit code ${res.exitCode}`,
-            );
-          }
+          if (res.kind !== "exited" || res.exitCode === 0) return undefined;
+          if (lookup("AFTER_SCRIPT_IGNORE_ERRORS") === "false") return res.exitCode;
+          this.log(
+            `WARNING: after_script failed, but job will continue unaffected: exit code ${res.exitCode}`,
+          );
+          return undefined;
         });
+        // AFTER_SCRIPT_IGNORE_ERRORS=false: a failing after_script fails an otherwise passing job.
+        if (failedWith !== undefined && outcome.kind === "success")
+          outcome = { kind: "script_failed", exitCode: failedWith };
       }
     }
     const current: JobOutcome = outcome;

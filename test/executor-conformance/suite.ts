@@ -114,6 +114,22 @@ export function executorConformanceSuite(target: ConformanceTarget): void {
       if (status === "failed") expect(job?.record.exitCode).toBe(7);
     });
 
+    it("AFTER_SCRIPT_IGNORE_ERRORS=false lets a failing after_script fail the job", async () => {
+      const { jobs } = await h.run(
+        ["test"],
+        [
+          {
+            name: "strict-after",
+            variables: [{ key: "AFTER_SCRIPT_IGNORE_ERRORS", value: "false" }],
+            script: ["true"],
+            afterScript: ["exit 5"],
+          },
+        ],
+      );
+      expect(jobs["strict-after"]?.record.status).toBe("failed");
+      expect(jobs["strict-after"]?.record.exitCode).toBe(5);
+    });
+
     it("a job that outlives its timeout is killed: job_execution_timeout, after_script sees timedout", async () => {
       const started = Date.now();
       const { jobs } = await h.run(
