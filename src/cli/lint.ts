@@ -19,7 +19,7 @@ Options:
   -h, --help      this help
 
 Limits (each a problem, never a hang): 1 MiB per file, 150 included files, YAML nested at most
-100 levels, at most 200000 nodes per file once aliases are expanded.
+100 levels, at most 100000 nodes per file once aliases are expanded.
 
 Exit codes: 0 valid (warnings may be printed), 1 invalid, 2 usage error.
 `;

@@ -18,7 +18,7 @@ import type { Pos, Scalar, YEntry, YMap, YNode } from "./yaml-tree.js";
  * Aliases are expanded into the tree; past this many nodes per file the file is an alias bomb
  * ("billion laughs") rather than a pipeline, and loading stops instead of hanging.
  */
-export const MAX_NODES_PER_FILE = 200_000;
+export const MAX_NODES_PER_FILE = 100_000;
 
 const referenceTag = {
   tag: "!reference",
