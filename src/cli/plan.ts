@@ -175,14 +175,9 @@ async function readContext(projectDir: string, options: PlanOptions): Promise<Pl
 
 /** Without `origin/HEAD`: `master` when the repository has it and no `main`; otherwise GitLab's `main`. */
 async function localDefaultBranch(projectDir: string): Promise<string> {
-  for (const name of ["main", "master"]) {
-    if (
-      (await gitOutput(projectDir, ["rev-parse", "--verify", "--quiet", `refs/heads/${name}`])) !== undefined
-    ) {
-      return name;
-    }
-  }
-  return currentBranch;
+  const has = async (name: string): Promise<boolean> =>
+    (await gitOutput(projectDir, ["rev-parse", "--verify", "--quiet", `refs/heads/${name}`])) !== undefined;
+  return !(await has("main")) && (await has("master")) ? "master" : "main";
 }
 
 /** `git@host:group/project.git` or `https://host/group/project.git` → `group/project`. */
