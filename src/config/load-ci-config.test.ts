@@ -99,3 +99,30 @@ describe("loadCiConfig", () => {
     expect(config.jobs[0]?.location).toEqual({ file: "ci/main.yml", line: 1, column: 1, path: "j" });
   });
 });
+
+describe("a file system that fails", () => {
+  it("reports an unreadable file as a problem instead of crashing", async () => {
+    const failing = {
+      readFile: async () => {
+        throw new Error("EACCES: permission denied");
+      },
+      size: async () => 10,
+      listFiles: async () => [],
+    };
+    const err = await loadCiConfig({ file: ".gitlab-ci.yml", projectDir: "/p", reader: failing }).catch(
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(ConfigInvalidError);
+    expect((err as ConfigInvalidError).errors[0]?.format()).toBe(
+      ".gitlab-ci.yml:1:1: cannot read .gitlab-ci.yml: EACCES: permission denied\n  hint: check the file's permissions",
+    );
+  });
+
+  it("lists a file included twice once", async () => {
+    const { config } = await loadFiles({
+      ".gitlab-ci.yml": "include: [a.yml, a.yml]\n",
+      "a.yml": "a:\n  script: [x]\n",
+    });
+    expect(config.files).toEqual([".gitlab-ci.yml", "a.yml"]);
+  });
+});

@@ -31,6 +31,30 @@ export function projectFiles(ctx: IncludeContext): Promise<readonly string[]> {
   return ctx.listing;
 }
 
+/**
+ * Size first, so an oversized file is refused unread; then the text. A file that exists but cannot
+ * be read (permissions, a directory) is a problem to report, not a crash.
+ */
+async function readSafely(
+  ctx: IncludeContext,
+  file: FileRef,
+): Promise<{ size: number; text?: string } | undefined | "failed"> {
+  try {
+    const size = await ctx.reader.size(file.abs);
+    if (size === undefined) return undefined;
+    if (size > MAX_FILE_BYTES) return { size };
+    return { size, text: (await ctx.reader.readFile(file.abs)) ?? "" };
+  } catch (err) {
+    const reason = err instanceof Error ? err.message : String(err);
+    ctx.problems.error(
+      `cannot read ${file.display}: ${reason}`,
+      { pos: { file: file.display, line: 1, column: 1 }, path: "" },
+      { cause: err, hint: "check the file's permissions" },
+    );
+    return "failed";
+  }
+}
+
 async function staysInProject(ctx: IncludeContext, abs: string): Promise<boolean> {
   if (ctx.reader.realPath === undefined) return true;
   const [real, root] = await Promise.all([ctx.reader.realPath(abs), ctx.reader.realPath(ctx.projectDir)]);
@@ -70,7 +94,9 @@ export async function loadConfigFile(
     );
     return undefined;
   }
-  const size = await ctx.reader.size(file.abs);
+  const read = await readSafely(ctx, file);
+  if (read === "failed") return undefined;
+  const size = read?.size;
   if (size === undefined) {
     if (via === undefined)
       problems.error(`config file not found: ${file.display}`, undefined, {
@@ -90,8 +116,8 @@ export async function loadConfigFile(
     );
     return undefined;
   }
-  const text = (await ctx.reader.readFile(file.abs)) ?? "";
-  ctx.files.push(file.display);
+  const text = read?.text ?? "";
+  if (!ctx.files.includes(file.display)) ctx.files.push(file.display);
   const docs = parseYaml(text, file.display, problems);
   if (docs.length === 0) return undefined;
   let body: YNode | undefined = docs[0];
