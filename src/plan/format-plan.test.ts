@@ -20,6 +20,8 @@ describe("formatPlan", () => {
             allowFailure: { exitCodes: [3] },
           }),
           job("prod", { stage: "deploy", rules: [rule({ when: "manual" })] }),
+          job("nightly", { rules: [rule({ if: '$CI_PIPELINE_SOURCE == "schedule"' })] }),
+          job("fuzz", { parallel: { kind: "count", count: 3 }, rules: [rule({ if: "$FUZZ" })] }),
         ]),
         context(),
       ),
@@ -38,6 +40,7 @@ describe("formatPlan", () => {
         "      when: delayed, starts 1h 30m after its stage | allowed to fail with exit codes 3",
         "    prod",
         "      when: manual",
+        "  not in this pipeline: nightly (no rule matched); fuzz (no rule matched) ×3",
         "",
       ].join("\n"),
     );

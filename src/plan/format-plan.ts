@@ -1,5 +1,5 @@
 import type { AllowFailure } from "../config/types.js";
-import type { PlannedJob, PlanResult } from "./types.js";
+import type { ExcludedJob, PlannedJob, PlanResult } from "./types.js";
 
 /**
  * `runfleet plan` for people: stages in order, each job with what decides when it runs (needs, when,
@@ -30,7 +30,19 @@ export function formatPlan(result: PlanResult, indent = ""): string {
       if (child !== undefined) lines.push(formatPlan(child, `${indent}      `).trimEnd());
     }
   }
+  const excluded = foldExcluded(plan.excluded ?? []);
+  if (excluded.length > 0) lines.push(`${indent}  not in this pipeline: ${excluded.join("; ")}`);
   return `${lines.join("\n")}\n`;
+}
+
+/** `name (reason)`, one entry per job and reason, the instances of a fan-out counted. */
+function foldExcluded(excluded: readonly ExcludedJob[]): string[] {
+  const groups = new Map<string, number>();
+  for (const job of excluded) {
+    const key = `${job.name.replace(/( \d+\/\d+|: \[.*\])$/, "")} (${job.reason})`;
+    groups.set(key, (groups.get(key) ?? 0) + 1);
+  }
+  return [...groups].map(([key, count]) => (count === 1 ? key : `${key} ×${count}`));
 }
 
 function describe(job: PlannedJob): string {

@@ -82,6 +82,7 @@ function planAtDepth(config: CiConfig, context: PlanContext, depth: number): Pla
       pipelineVariables,
       source: context.source,
       warnings,
+      excluded: selection.excluded,
     },
   };
 }

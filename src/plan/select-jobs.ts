@@ -5,7 +5,7 @@ import { evaluateRules, type RuleEnvironment, type RulesOutcome } from "./evalua
 import { expandParallel, type JobInstance } from "./expand-parallel.js";
 import { expandAll } from "./expand-variables.js";
 import type { IncludedInstance } from "./resolve-needs.js";
-import type { PlanContext, PlannedJob, PlanWarning } from "./types.js";
+import type { ExcludedJob, PlanContext, PlannedJob, PlanWarning } from "./types.js";
 
 /**
  * Decides, instance by instance, which jobs are in the pipeline and with which `when`,
@@ -23,10 +23,7 @@ export interface SelectedInstance extends IncludedInstance {
   readonly interruptible: boolean;
 }
 
-export interface Exclusion {
-  readonly name: string;
-  readonly reason: string;
-}
+export type Exclusion = ExcludedJob;
 
 export interface SelectionInput {
   readonly config: CiConfig;

@@ -195,6 +195,13 @@ export interface PipelinePlan {
   readonly pipelineVariables: Readonly<Record<string, string>>;
   readonly source: PipelineSource;
   readonly warnings: readonly PlanWarning[];
+  /** Job instances of the config that are not in this pipeline, and why (rules, only/except). */
+  readonly excluded?: readonly ExcludedJob[];
+}
+
+export interface ExcludedJob {
+  readonly name: string;
+  readonly reason: string;
 }
 
 /** No pipeline: `workflow:rules` said `never` or none matched. */
