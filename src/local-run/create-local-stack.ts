@@ -3,6 +3,7 @@ import { type ChildPlanner, Coordinator } from "../coordinator/coordinator.js";
 import { RunnerManager, type RunnerManagerConfig } from "../runner/index.js";
 import type { LocalStack, StackEvent, StackOptions, SubmitInput } from "./local-stack.js";
 import { planChildFromArtifact } from "./plan-child.js";
+import { RunLock } from "./run-lock.js";
 
 /**
  * Starts the coordinator on 127.0.0.1:0 with its SQLite file under `.runfleet/`, registers the project
@@ -11,6 +12,7 @@ import { planChildFromArtifact } from "./plan-child.js";
  */
 export async function createLocalStack(options: StackOptions): Promise<LocalStack> {
   const { project } = options;
+  const lock = await RunLock.acquire(project.stateDir);
   const childPlanner: ChildPlanner = (input) => planChildFromArtifact(project, input);
   const coordinator = await Coordinator.start({
     dbPath: join(project.stateDir, "runfleet.db"),
@@ -18,9 +20,15 @@ export async function createLocalStack(options: StackOptions): Promise<LocalStac
     host: "127.0.0.1",
     port: 0,
     childPlanner,
+  }).catch(async (err: unknown) => {
+    await lock.release();
+    throw err;
   });
   let manager: RunnerManager | null = null;
   try {
+    // A run killed earlier left its pipeline active in the database: it must not take this run's slots.
+    const leftover = await RunLock.leftoverPipeline(project.stateDir);
+    if (leftover !== undefined) await coordinator.cancelPipeline(leftover).catch(() => undefined);
     const registered = await coordinator.registerProject({
       // Outside git the private bare repository is the one the coordinator serves.
       repoDir: project.kind === "git" ? project.root : project.gitDir,
@@ -32,10 +40,11 @@ export async function createLocalStack(options: StackOptions): Promise<LocalStac
     });
     manager = new RunnerManager({ config: runnerConfig(coordinator.url, token, options) });
     manager.start();
-    return new CoordinatorStack(coordinator, manager, registered.id);
+    return new CoordinatorStack(coordinator, manager, registered.id, lock, project.stateDir);
   } catch (err) {
     await manager?.stop().catch(() => undefined);
     await coordinator.stop();
+    await lock.release();
     throw err;
   }
 }
@@ -71,11 +80,14 @@ function runnerConfig(url: string, token: string, options: StackOptions): Runner
 class CoordinatorStack implements LocalStack {
   private unsubscribe: () => void = () => {};
   private stopping: Promise<void> | null = null;
+  private pipelineId: number | undefined;
 
   constructor(
     private readonly coordinator: Coordinator,
     private readonly manager: RunnerManager,
     private readonly projectId: number,
+    private readonly lock: RunLock,
+    private readonly stateDir: string,
   ) {}
 
   get url(): string {
@@ -84,7 +96,7 @@ class CoordinatorStack implements LocalStack {
 
   async submit(input: SubmitInput, listener: (event: StackEvent) => void) {
     this.unsubscribe = this.coordinator.subscribe(listener);
-    return this.coordinator.submitPipeline({
+    const pipeline = await this.coordinator.submitPipeline({
       projectId: this.projectId,
       commit: {
         ref: input.ref,
@@ -98,6 +110,9 @@ class CoordinatorStack implements LocalStack {
       },
       plan: input.plan,
     });
+    this.pipelineId = pipeline.id;
+    await this.lock.rememberPipeline(this.stateDir, pipeline.id);
+    return pipeline;
   }
 
   readTrace(jobId: number): Promise<string> {
@@ -117,7 +132,12 @@ class CoordinatorStack implements LocalStack {
       // Nothing runs any more once the pipeline ended; after a second Ctrl-C, this kills what still does.
       await this.manager.stop();
       this.unsubscribe();
+      const id = this.pipelineId;
+      const status = id === undefined ? undefined : (await this.coordinator.getPipeline(id))?.status;
+      const active = status === "created" || status === "pending" || status === "running";
       await this.coordinator.stop();
+      if (!active) await this.lock.rememberPipeline(this.stateDir, undefined);
+      await this.lock.release();
     })();
     return this.stopping;
   }

@@ -129,8 +129,11 @@ export class PipelineWatcher {
       (pipeline.parentPipelineId !== null && this.pipelines.has(pipeline.parentPipelineId));
     if (!ours) return;
     this.pipelines.set(pipeline.id, pipeline);
-    if (pipeline.id === this.rootId && isRunEnd(pipeline.status)) {
-      void this.settle().then(() => this.resolveDone(pipeline));
+    // Child pipelines run on after their trigger job (without `strategy: depend`, even after the
+    // parent ended): the run lasts until every pipeline of the tree has ended.
+    const root = this.rootId === null ? undefined : this.pipelines.get(this.rootId);
+    if (root !== undefined && [...this.pipelines.values()].every((p) => isRunEnd(p.status))) {
+      void this.settle().then(() => this.resolveDone(root));
     }
   }
 

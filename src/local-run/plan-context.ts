@@ -17,7 +17,9 @@ export interface ContextInput {
 /**
  * What GitLab would know about this pipeline's trigger, read from the snapshot: the branch (or `--ref`),
  * the commit, the default branch (`origin/HEAD`, else the current branch), and the files at the commit
- * for `rules:exists`. `rules:changes` is left unknown — true — as for a pipeline without a push diff.
+ * for `rules:exists`. `rules:changes` compares the snapshot with where it forked from the remote's
+ * default branch (what a push of this work would bring); with no remote it is unknown — true — as for
+ * a GitLab pipeline without a push diff.
  */
 export async function buildPlanContext(input: ContextInput): Promise<PlanContext> {
   const { project, snapshot } = input;
@@ -32,6 +34,7 @@ export async function buildPlanContext(input: ContextInput): Promise<PlanContext
       ? originHead.stdout.slice("origin/".length)
       : (snapshot.branch ?? "main");
   const ref = input.ref ?? snapshot.branch ?? defaultBranch;
+  const changedFiles = await changedSinceRemote(run, `refs/remotes/origin/${defaultBranch}`, snapshot.sha);
   const commit = (await run(["log", "-1", "--format=%an <%ae>%x00%B", snapshot.sha])).stdout;
   const [author = "", message = ""] = commit.split("\0");
   const projectName = basename(project.root);
@@ -43,10 +46,24 @@ export async function buildPlanContext(input: ContextInput): Promise<PlanContext
     source: input.source,
     defaultBranch,
     repositoryFiles: files,
+    ...(changedFiles === undefined ? {} : { changedFiles }),
     variables: input.variables,
     projectPath: `local/${projectName}`,
     projectName,
     commitMessage: message.trim(),
     commitAuthor: author,
   };
+}
+
+type GitRun = (args: readonly string[], allowExitCodes?: readonly number[]) => ReturnType<typeof git>;
+
+async function changedSinceRemote(
+  run: GitRun,
+  remoteRef: string,
+  sha: string,
+): Promise<string[] | undefined> {
+  const base = await run(["merge-base", remoteRef, sha], [1, 128]);
+  if (base.exitCode !== 0 || base.stdout === "") return undefined;
+  const diff = await run(["diff", "--name-only", "-z", base.stdout, sha]);
+  return diff.stdout.split("\0").filter((f) => f !== "");
 }

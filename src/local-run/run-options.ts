@@ -44,7 +44,8 @@ The project is the git repository containing --cwd (or --cwd itself outside git)
 --file relative to --cwd, or else the nearest .gitlab-ci.yml from --cwd up to the project root.
 
 Options:
-  JOB...              run only these jobs and the jobs they need (manual jobs run only when named)
+  JOB...              run only these jobs and what they need: their needs (or, without needs, the
+                      jobs of earlier stages) and dependencies; manual jobs run only when named
   --file F            config file (relative to --cwd)
   --cwd D             directory to start from (default: the current directory)
   --concurrency N     jobs run at once (default: ${JOBS_PER_CORE} per CPU core, here ${defaultConcurrency()})

@@ -2,10 +2,11 @@ import { RunfleetError } from "../errors/index.js";
 import type { PipelinePlan, PlannedJob } from "../plan/types.js";
 
 /**
- * `runfleet run JOB...`: the named jobs plus every job they `needs`, transitively. A name matches a job
- * instance (`test 2/3`) or all instances of a job (`test`). Named manual jobs run (naming them is the
- * click); manual jobs pulled in only as a need stay manual, as they would on GitLab. Jobs left out
- * disappear from `needs`-less stage gating and from `dependencies`.
+ * `runfleet run JOB...`: the named jobs plus every job they need, transitively — their `needs`, or,
+ * for a job without `needs`, every job of the earlier stages it waits for — and the jobs named in their
+ * `dependencies`, whose artifacts they would otherwise miss. A name matches a job instance
+ * (`test 2/3`) or all instances of a job (`test`). Named manual jobs run (naming them is the click);
+ * manual jobs pulled in only as a need stay manual, as they would on GitLab.
  */
 export function selectJobs(plan: PipelinePlan, names: readonly string[]): PipelinePlan {
   if (names.length === 0) return plan;
@@ -26,7 +27,12 @@ export function selectJobs(plan: PipelinePlan, names: readonly string[]): Pipeli
     const job = byName.get(name);
     if (job === undefined) return; // an optional need whose job is not in the pipeline
     selected.add(name);
-    for (const need of job.needs ?? []) visit(need.name);
+    if (job.needs === undefined) {
+      for (const earlier of plan.jobs) if (earlier.stageIndex < job.stageIndex) visit(earlier.name);
+    } else {
+      for (const need of job.needs) visit(need.name);
+    }
+    for (const dependency of job.dependencies ?? []) visit(dependency);
   };
   for (const name of named) visit(name);
   const jobs = plan.jobs
