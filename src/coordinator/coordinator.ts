@@ -58,6 +58,7 @@ export interface CoordinatorOptions {
   readonly timeoutGraceMs?: number;
   readonly cancelGraceMs?: number;
   readonly watchdogIntervalMs?: number;
+  /** Largest artifact upload (413 beyond); 100 MB like GitLab's default. */
   readonly maxArtifactBytes?: number;
   readonly traceUpdateIntervalSeconds?: number;
   /** Plans `trigger: include: artifact:` children; by default the config loader and planner. */
@@ -109,7 +110,7 @@ export class Coordinator {
       limits: {
         longPollMs: options.longPollMs ?? 50_000,
         maxJsonBytes: 1024 * 1024,
-        maxArtifactBytes: options.maxArtifactBytes ?? 1024 * 1024 * 1024,
+        maxArtifactBytes: options.maxArtifactBytes ?? 100 * 1024 * 1024,
         traceUpdateIntervalSeconds: options.traceUpdateIntervalSeconds ?? 3,
       },
       serverUrl: () => new URL(url),

@@ -8,19 +8,13 @@ import { RunfleetError } from "../../errors/index.js";
 import { isFinished } from "../../protocol/index.js";
 import { cancelJob as cancelJobTransitions, playManual } from "../state/cancel.js";
 import { type FinishReport, finishJob } from "../state/finish-job.js";
-import type { Transition } from "../state/job-node.js";
-import {
-  addToTally,
-  isPipelineFinished,
-  statusFromTally,
-  type Tally,
-  tally,
-} from "../state/pipeline-status.js";
-import { settle } from "../state/settle.js";
+import { tally } from "../state/pipeline-status.js";
 import { type WatchdogLimits, watchdog } from "../state/watchdog.js";
-import type { JobPatch, NewJob, NewPipeline, Store } from "../store/store.js";
+import type { JobPatch, NewPipeline, Store } from "../store/store.js";
 import type { JobRecord, PipelineRecord, PipelineSubmission, ProjectRecord } from "../types.js";
 import { newJobsFor } from "./submission.js";
+
+export { isQueued } from "./plan-step.js";
 
 export type CoordinatorEvent =
   | { readonly type: "job"; readonly job: JobRecord }
@@ -28,12 +22,7 @@ export type CoordinatorEvent =
 
 export type Clock = () => number;
 
-interface ActivePipeline {
-  record: PipelineRecord;
-  jobs: Map<number, JobRecord>;
-  /** Jobs counted by what they mean for the pipeline status, kept in step with `jobs`. */
-  tally: Tally;
-}
+import { type ActivePipeline, type CommitOptions, isQueued, nextAttempt, planStep } from "./plan-step.js";
 
 export interface NewPipelineInput {
   readonly project: ProjectRecord;
@@ -46,11 +35,6 @@ export interface NewPipelineInput {
 
 /** Starts a pending trigger job's child pipeline; returns the child, or throws why it cannot. */
 export type TriggerStarter = (job: JobRecord, pipeline: PipelineRecord) => Promise<NewPipelineInput>;
-
-interface CommitOptions {
-  readonly newJobs?: readonly NewJob[];
-  readonly canceledByUser?: boolean;
-}
 
 export class PipelineEngine {
   private readonly active = new Map<number, ActivePipeline>();
@@ -371,42 +355,9 @@ export class PipelineEngine {
     const p = this.active.get(pipelineId);
     if (p === undefined) return;
     const now = this.clock();
-    // Changes are staged over the live map and applied to it only once the store has them.
-    const overlay = new Map<number, JobRecord>();
-    const merged = new Map<number, JobPatch>();
-    const apply = (patch: JobPatch) => {
-      const current = overlay.get(patch.id) ?? p.jobs.get(patch.id);
-      if (current === undefined) return;
-      overlay.set(patch.id, applyPatch(current, patch));
-      merged.set(patch.id, { ...merged.get(patch.id), ...patch });
-    };
-    const placeholders = (options.newJobs ?? []).map((job, i) => ({ ...job, id: -(i + 1), pipelineId }));
-    const view = (): JobRecord[] => [
-      ...[...p.jobs.values()].map((j) => overlay.get(j.id) ?? j),
-      ...placeholders,
-    ];
-    for (const patch of patches) apply(patch);
-    // Only an ended job (or a new or first look at the pipeline) can release waiting jobs.
-    const mayRelease =
-      patches.length === 0 ||
-      placeholders.length > 0 ||
-      patches.some((x) => x.status !== undefined && releases(x.status));
-    if (mayRelease && (p.tally.get("created") ?? 0) > 0) {
-      for (const t of settle(view(), now)) apply(settledPatch(t, now));
-    }
-
-    const canceledByUser = options.canceledByUser ?? p.record.canceledByUser;
-    const nextTally: Tally = new Map(p.tally);
-    for (const [id, job] of overlay) {
-      const before = p.jobs.get(id);
-      if (before !== undefined) addToTally(nextTally, before, -1);
-      addToTally(nextTally, job, 1);
-    }
-    for (const ph of placeholders) addToTally(nextTally, ph, 1);
-    const status = statusFromTally(nextTally, canceledByUser);
-    const finished = isPipelineFinished(status);
-    const pipelineChanged = status !== p.record.status || canceledByUser !== p.record.canceledByUser;
-    const finishedAt = finished ? (p.record.finishedAt ?? now) : null;
+    const step = planStep(p, patches, options, now);
+    const { overlay, merged, nextTally, status, canceledByUser, finished, pipelineChanged, finishedAt } =
+      step;
     const inserted = await this.store.applyChanges({
       jobs: [...merged.values()],
       pipelines: pipelineChanged ? [{ id: pipelineId, status, canceledByUser, finishedAt }] : [],
@@ -494,54 +445,4 @@ export class PipelineEngine {
   private emit(event: CoordinatorEvent): void {
     for (const listener of this.listeners) listener(event);
   }
-}
-
-function releases(status: JobRecord["status"]): boolean {
-  return isFinished(status) || status === "manual";
-}
-
-export function isQueued(job: JobRecord): boolean {
-  return job.status === "pending" && job.runnerId === null && job.trigger === null;
-}
-
-function applyPatch(job: JobRecord, patch: JobPatch): JobRecord {
-  const { id: _id, ...fields } = patch;
-  return { ...job, ...fields };
-}
-
-function settledPatch(t: Transition, now: number): JobPatch {
-  switch (t.to) {
-    case "pending":
-      return { id: t.jobId, status: "pending", queuedAt: now };
-    case "scheduled":
-      return { id: t.jobId, status: "scheduled", scheduledAt: t.scheduledAt ?? now };
-    case "skipped":
-      return { id: t.jobId, status: "skipped", finishedAt: now };
-    default:
-      return { id: t.jobId, status: t.to };
-  }
-}
-
-function nextAttempt(job: JobRecord, now: number): NewJob {
-  const { id: _id, pipelineId: _pid, ...rest } = job;
-  return {
-    ...rest,
-    status: "pending",
-    attempt: job.attempt + 1,
-    retried: false,
-    childPipelineId: null,
-    runnerId: null,
-    acknowledged: false,
-    tokenHash: null,
-    exitCode: null,
-    failureReason: null,
-    traceSize: 0,
-    createdAt: now,
-    queuedAt: now,
-    assignedAt: null,
-    startedAt: null,
-    finishedAt: null,
-    scheduledAt: null,
-    heartbeatAt: null,
-  };
 }
