@@ -166,7 +166,7 @@ stop_api_service() {
 # Images derived from the busybox test image (no network needed): one with git (the executor
 # conformance suite checks the checkout from inside the job), one HTTP "service" that listens on an
 # EXPOSEd port, one that EXPOSEs a port but never listens. Debian's docker-registry serves pull,
-# credential and mirror tests on 127.0.0.1:5000 with htpasswd auth (RUNFLEET_REGISTRY_USER/PASSWORD).
+# credential and mirror tests on https://127.0.0.1:5000 with htpasswd auth (RUNFLEET_REGISTRY_USER/PASSWORD).
 REGISTRY_ADDR=127.0.0.1:5000
 REGISTRY_USER="${RUNFLEET_REGISTRY_USER:-runfleet}"
 REGISTRY_PASSWORD="${RUNFLEET_REGISTRY_PASSWORD:-runfleet-test-pw}"
@@ -228,13 +228,29 @@ build_docker_test_images() {
   fi
 }
 
+# TLS with a CA of its own, trusted through certs.d: the engine reads certs.d at each pull, whereas a
+# registries.conf change (an "insecure" plain-HTTP registry) needs the API service restarted, which
+# would cut off everything else using it.
+make_registry_certificate() {
+  local certs_d=/etc/containers/certs.d/$REGISTRY_ADDR
+  if [[ -f "$REGISTRY_DIR/tls/registry.crt" && -f "$certs_d/ca.crt" ]]; then return; fi
+  log "creating a TLS certificate for $REGISTRY_ADDR"
+  mkdir -p "$REGISTRY_DIR/tls" "$certs_d"
+  openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -subj "/CN=runfleet-test-registry" \
+    -addext "subjectAltName=IP:127.0.0.1,DNS:localhost" \
+    -keyout "$REGISTRY_DIR/tls/registry.key" -out "$REGISTRY_DIR/tls/registry.crt" >/dev/null 2>&1
+  cp "$REGISTRY_DIR/tls/registry.crt" "$certs_d/ca.crt"
+}
+
 registry_answers() {
-  curl -fsS --max-time 2 -u "$REGISTRY_USER:$REGISTRY_PASSWORD" "http://$REGISTRY_ADDR/v2/" >/dev/null 2>&1
+  curl -fsS --max-time 2 --cacert "$REGISTRY_DIR/tls/registry.crt" -u "$REGISTRY_USER:$REGISTRY_PASSWORD" \
+    "https://$REGISTRY_ADDR/v2/" >/dev/null 2>&1
 }
 
 start_registry() {
   install_registry_packages
-  mkdir -p "$REGISTRY_DIR" "$(dirname "$REGISTRY_CONFIG")" /etc/containers/registries.conf.d
+  mkdir -p "$REGISTRY_DIR" "$(dirname "$REGISTRY_CONFIG")"
+  make_registry_certificate
   htpasswd -Bbc "$REGISTRY_DIR/htpasswd" "$REGISTRY_USER" "$REGISTRY_PASSWORD" >/dev/null 2>&1
   printf '%s\n' \
     'version: 0.1' \
@@ -247,14 +263,16 @@ start_registry() {
     '    enabled: true' \
     'http:' \
     "  addr: $REGISTRY_ADDR" \
+    '  tls:' \
+    "    certificate: $REGISTRY_DIR/tls/registry.crt" \
+    "    key: $REGISTRY_DIR/tls/registry.key" \
     'auth:' \
     '  htpasswd:' \
     '    realm: runfleet-test' \
     "    path: $REGISTRY_DIR/htpasswd" >"$REGISTRY_CONFIG"
-  # Plain HTTP on loopback: the engine must be told this registry needs no TLS.
-  printf '[[registry]]\nlocation = "%s"\ninsecure = true\n' "$REGISTRY_ADDR" \
-    >/etc/containers/registries.conf.d/runfleet-registry.conf
   if registry_answers; then return; fi
+  # A registry from an earlier run of this script that speaks plain HTTP.
+  stop_registry
   log "starting docker-registry on $REGISTRY_ADDR (log $REGISTRY_LOG)"
   setsid nohup docker-registry serve "$REGISTRY_CONFIG" >>"$REGISTRY_LOG" 2>&1 </dev/null &
   echo $! >"$REGISTRY_PID"
@@ -272,11 +290,11 @@ start_registry() {
 push_test_images() {
   local repo
   for repo in runfleet-test/busybox dockerhub/runfleet-mirror-test/busybox; do
-    if curl -fsS --max-time 2 -u "$REGISTRY_USER:$REGISTRY_PASSWORD" -o /dev/null \
+    if curl -fsS --max-time 2 --cacert "$REGISTRY_DIR/tls/registry.crt" -u "$REGISTRY_USER:$REGISTRY_PASSWORD" -o /dev/null \
       -H 'Accept: application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.v2+json' \
-      "http://$REGISTRY_ADDR/v2/$repo/manifests/latest" 2>/dev/null; then continue; fi
+      "https://$REGISTRY_ADDR/v2/$repo/manifests/latest" 2>/dev/null; then continue; fi
     log "pushing $TEST_IMAGE to $REGISTRY_ADDR/$repo:latest"
-    podman push --quiet --tls-verify=false --creds "$REGISTRY_USER:$REGISTRY_PASSWORD" \
+    podman push --quiet --creds "$REGISTRY_USER:$REGISTRY_PASSWORD" \
       "$TEST_IMAGE" "docker://$REGISTRY_ADDR/$repo:latest"
   done
 }
@@ -285,7 +303,14 @@ stop_registry() {
   [[ -f "$REGISTRY_PID" ]] || return 0
   local pid
   pid="$(<"$REGISTRY_PID")"
-  if [[ "$pid" =~ ^[0-9]+$ ]] && kill -0 "$pid" 2>/dev/null; then kill -TERM "$pid" || true; fi
+  if [[ "$pid" =~ ^[0-9]+$ ]] && kill -0 "$pid" 2>/dev/null; then
+    kill -TERM "$pid" || true
+    local i
+    for ((i = 0; i < 50; i++)); do
+      kill -0 "$pid" 2>/dev/null || break
+      sleep 0.1
+    done
+  fi
   rm -f "$REGISTRY_PID"
 }
 

@@ -56,6 +56,8 @@ export interface DockerClient {
   ping(): Promise<void>;
   inspectImage(ref: string): Promise<ImageInfo | undefined>;
   pullImage(ref: string, options: PullOptions): Promise<void>;
+  /** Removes an image; a missing image is not an error. */
+  removeImage(ref: string): Promise<void>;
   createContainer(name: string, body: ContainerCreateBody): Promise<string>;
   startContainer(id: string): Promise<void>;
   /** Follows a container's output from its start until it ends (or `signal` aborts). */

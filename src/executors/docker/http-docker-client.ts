@@ -165,6 +165,19 @@ export class HttpDockerClient implements DockerClient {
     if (error !== undefined) throw new RunfleetError("UNAVAILABLE", `pulling ${ref}: ${error.trim()}`);
   }
 
+  async removeImage(ref: string): Promise<void> {
+    try {
+      await this.call({
+        method: "DELETE",
+        path: `/images/${encodeURIComponent(ref)}`,
+        query: { force: "1" },
+      });
+    } catch (err) {
+      if (err instanceof RunfleetError && err.code === "NOT_FOUND") return;
+      throw err;
+    }
+  }
+
   async createContainer(name: string, body: ContainerCreateBody): Promise<string> {
     const text = await this.call({ method: "POST", path: "/containers/create", query: { name }, body });
     const id = (JSON.parse(text) as { Id?: unknown }).Id;

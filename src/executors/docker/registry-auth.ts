@@ -78,7 +78,11 @@ export function findRegistryLogin(registry: string, sources: AuthSources): Regis
   return cred ? { username: cred.username, password: cred.password, serveraddress: host } : undefined;
 }
 
-/** The `X-Registry-Auth` header value: base64url of the login JSON. */
+/**
+ * The `X-Registry-Auth` header value: URL-safe base64 of the login JSON, padded as the Docker CLI
+ * sends it (Go's `base64.URLEncoding`); podman refuses the unpadded form.
+ */
 export function encodeRegistryAuth(login: RegistryLogin): string {
-  return Buffer.from(JSON.stringify(login)).toString("base64url");
+  const encoded = Buffer.from(JSON.stringify(login)).toString("base64url");
+  return encoded.padEnd(Math.ceil(encoded.length / 4) * 4, "=");
 }
