@@ -9,7 +9,7 @@ import type { Pod, PodStatus } from "../kube/types.js";
 import { readLogFile } from "../logs/container-log.js";
 import { LogStore } from "../logs/log-store.js";
 import { ProcessRuntime } from "../runtimes/process-runtime.js";
-import { PodWorker } from "./pod-worker.js";
+import { PodWorker, podHostname } from "./pod-worker.js";
 
 /** Records what the worker writes to the API; serves ConfigMaps and tokens. A port fake, not the worker. */
 class FakeApi implements KubeClient {
@@ -327,5 +327,16 @@ describe("PodWorker", () => {
     expect(api.last?.containerStatuses?.[0]?.state).toMatchObject({
       terminated: { exitCode: 137, reason: "ContainerStatusUnknown", startedAt: "2026-01-01T00:00:01Z" },
     });
+  });
+});
+
+describe("podHostname", () => {
+  it.each([
+    { name: "job-1", hostname: undefined, out: "job-1" },
+    { name: "job-1", hostname: "build", out: "build" },
+    { name: `${"a".repeat(62)}-bcd`, hostname: undefined, out: "a".repeat(62) },
+  ])("$name / $hostname → $out", ({ name, hostname, out }) => {
+    const pod: Pod = { metadata: { name }, spec: { containers: [], ...(hostname ? { hostname } : {}) } };
+    expect(podHostname(pod)).toBe(out);
   });
 });

@@ -44,6 +44,11 @@ function signal(): { promise: Promise<void>; fire: () => void } {
   return { promise, fire: () => fire() };
 }
 
+/** The kubelet cuts a pod's hostname to 63 characters and drops trailing dots and dashes. */
+export function podHostname(pod: Pod): string {
+  return (pod.spec.hostname ?? pod.metadata.name).slice(0, 63).replace(/[-.]+$/, "");
+}
+
 const isTerminal = (pod: Pod) => pod.status?.phase === "Succeeded" || pod.status?.phase === "Failed";
 const restartBackoffMs = (restarts: number) => Math.min(1000 * 2 ** (restarts - 1), 30_000);
 
@@ -346,6 +351,7 @@ export class PodWorker {
         container = await this.deps.runtime.start({
           podUid: this.uid,
           podName: this.pod.metadata.name,
+          hostname: podHostname(this.pod),
           namespace: this.namespace,
           podDir: this.resources.podDir,
           name: record.name,

@@ -38,6 +38,7 @@ const launch = (script: string, extra: Partial<ContainerLaunch> = {}): Container
   return {
     podUid: `uid-${process.pid}`,
     podName: "pod",
+    hostname: "pod",
     namespace: "ns",
     podDir: dir,
     name,
@@ -63,7 +64,7 @@ describe.runIf(available)("ContainerRuntime (podman)", () => {
     const vol = join(dir, "vol");
     mkdirSync(vol, { recursive: true });
     writeFileSync(join(vol, "token"), "jwt");
-    const l = launch('echo "$A"; cat /sa/token; echo; pwd; echo err >&2; exit 5', {
+    const l = launch('echo "$A"; cat /sa/token; echo; pwd; hostname; echo err >&2; exit 5', {
       env: { A: "from-env" },
       mounts: [{ hostPath: vol, containerPath: "/sa", readOnly: true }],
       workingDir: "/tmp",
@@ -77,6 +78,7 @@ describe.runIf(available)("ContainerRuntime (podman)", () => {
       "from-env",
       "jwt",
       "/tmp",
+      "pod",
     ]);
     expect(lines.filter((r) => r.stream === "stderr").map((r) => r.text)).toEqual(["err"]);
   });

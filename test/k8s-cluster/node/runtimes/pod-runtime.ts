@@ -11,6 +11,8 @@ export interface MountSpec {
 export interface ContainerLaunch {
   readonly podUid: string;
   readonly podName: string;
+  /** The pod's hostname: spec.hostname or its name, cut to 63 characters like the kubelet's. */
+  readonly hostname: string;
   readonly namespace: string;
   /** The pod's private folder in the agent's state dir. */
   readonly podDir: string;

@@ -6,6 +6,7 @@ import { podmanCreateArgs } from "./podman-args.js";
 const launch: ContainerLaunch = {
   podUid: "u-1",
   podName: "job",
+  hostname: "job",
   namespace: "ci",
   podDir: "/state/pods/u-1",
   name: "build",

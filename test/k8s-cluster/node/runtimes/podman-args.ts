@@ -21,6 +21,8 @@ export function podmanCreateArgs(launch: ContainerLaunch, nodeName: string): str
     containerName(launch),
     "--pull=never",
     "--network=host",
+    "--hostname",
+    launch.hostname,
     "--label",
     `${nodeLabel}=${nodeName}`,
     "--label",

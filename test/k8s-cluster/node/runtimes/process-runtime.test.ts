@@ -21,6 +21,7 @@ function setup() {
   const launch = (name: string, script: string, extra: Partial<ContainerLaunch> = {}): ContainerLaunch => ({
     podUid: "uid-1",
     podName: "pod-1",
+    hostname: "pod-1",
     namespace: "ns",
     podDir: join(dir, "pods", "uid-1"),
     name,

@@ -72,7 +72,7 @@ export class ProcessRuntime implements PodRuntime {
       env: {
         PATH: process.env.PATH ?? "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
         HOME: root,
-        HOSTNAME: launch.podName,
+        HOSTNAME: launch.hostname,
         RUNFLEET_CONTAINER_ROOT: root,
         ...launch.env,
       },
