@@ -55,6 +55,12 @@ function seconds(value: string | undefined): number | undefined {
   return unit === "ms" ? n / 1000 : unit === "m" ? n * 60 : unit === "h" ? n * 3600 : n;
 }
 
+/** `*_ATTEMPTS` variables: 1 to 10, default 1. */
+export function attemptsFrom(value: string | undefined): number {
+  const n = Number.parseInt(value ?? "", 10);
+  return Number.isFinite(n) ? Math.min(10, Math.max(1, n)) : 1;
+}
+
 export async function runBuild(ctx: BuildContext): Promise<BuildResult> {
   return new JobBuild(ctx).run();
 }
@@ -215,12 +221,26 @@ class JobBuild {
       : this.deadline;
 
     let outcome: JobOutcome | undefined;
-    const sources = await this.section("get_sources", () =>
-      env.getSources(
-        sourcesSpec({ git: payload.git_info, allowGitFetch: payload.allow_git_fetch, lookup }),
-        this.io(scriptSignal, this.deadline),
-      ),
-    );
+    const spec = sourcesSpec({ git: payload.git_info, allowGitFetch: payload.allow_git_fetch, lookup });
+    const attempts = attemptsFrom(lookup("GET_SOURCES_ATTEMPTS"));
+    const sources = await this.section("get_sources", async () => {
+      let result = await env.getSources(spec, this.io(scriptSignal, this.deadline));
+      // GET_SOURCES_ATTEMPTS: retried from an empty directory, as GitLab Runner clears the work tree.
+      for (
+        let attempt = 2;
+        attempt <= attempts && result.kind === "exited" && result.exitCode !== 0;
+        attempt++
+      ) {
+        this.log(
+          `WARNING: getting sources failed; attempt ${attempt} of ${attempts} starts from a fresh clone`,
+        );
+        result = await env.getSources(
+          { ...spec, strategy: spec.strategy === "none" ? "none" : "clone" },
+          this.io(scriptSignal, this.deadline),
+        );
+      }
+      return result;
+    });
     outcome = this.scriptOutcome(sources);
     const cacheCtx = {
       cacheDir: ctx.runner.cacheDir ?? `${env.buildsDir}/../cache`,

@@ -221,6 +221,21 @@ export function executorConformanceSuite(target: ConformanceTarget): void {
       expect(jobs.vars?.record.status).toBe("success");
     });
 
+    it("GIT_STRATEGY=none leaves the directory alone and does no git work", async () => {
+      const { jobs } = await h.run(
+        ["test"],
+        [
+          {
+            name: "no-git",
+            variables: [{ key: "GIT_STRATEGY", value: "none" }],
+            script: ['test "$(pwd)" = "$CI_PROJECT_DIR"'],
+          },
+        ],
+      );
+      expect(jobs["no-git"]?.record.status).toBe("success");
+      expect(plain(jobs["no-git"]?.trace ?? "")).toContain("Skipping Git repository setup");
+    });
+
     it("starts every job from a clean checkout of its commit", async () => {
       const { jobs } = await h.run(
         ["dirty", "check"],
