@@ -170,7 +170,8 @@ describe("runfleet plan (the command)", () => {
     expect(run.code).toBe(0);
     expect(run.stdout).toContain("stage build");
     expect(run.stdout).toContain("image: alpine | tags: linux");
-    expect(run.stdout).not.toContain("feature-only");
+    expect(run.stdout).toContain("not in this pipeline: feature-only (no rule matched)");
+    expect(run.stdout).not.toContain("    feature-only");
   });
 
   it.each([
