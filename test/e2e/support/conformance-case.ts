@@ -132,8 +132,8 @@ export function mapArgs(args: readonly string[], mode: RecordedSummary["mode"]):
         continue;
       default:
         if (a.startsWith("-")) return { kind: "not_replayable", reason: `unknown gitlab-ci-local flag ${a}` };
-        jobs.push(a);
-        out.push(a);
+        jobs.push(normalizeJobName(a));
+        out.push(normalizeJobName(a));
     }
   }
   const namedOnly = jobs.length > 0 && !args.includes("--needs") ? jobs : null;
