@@ -6,7 +6,7 @@ import { Headers } from "../../protocol/index.js";
 import { buildPayload, repoUrlFor } from "../payload/build-payload.js";
 import { dependencyJobs } from "../payload/dependencies.js";
 import { hashToken } from "../tokens.js";
-import type { JobRecord, RunnerRecord } from "../types.js";
+import type { ArtifactRecord, JobRecord, RunnerRecord } from "../types.js";
 import type { ApiContext } from "./api-context.js";
 import { FORBIDDEN, json, message, type Reply } from "./http-io.js";
 import { type JsonObject, optionalString, requiredString } from "./validate.js";
@@ -59,12 +59,16 @@ async function payloadFor(ctx: ApiContext, job: JobRecord, runner: RunnerRecord,
     throw new Error(`job ${job.id} lost its pipeline or project`);
   }
   const deps = dependencyJobs(job, await ctx.engine.listJobs(pipeline.id));
-  const dependencies = await Promise.all(
-    deps.map(async (dep) => ({
-      job: dep,
-      archive: (await ctx.store.listArtifacts(dep.id)).find((a) => a.type === "archive"),
-    })),
-  );
+  const archives = new Map<number, ArtifactRecord>();
+  if (deps.length > 0) {
+    for (const a of await ctx.store.listArtifactsOfJobs(
+      deps.map((d) => d.id),
+      "archive",
+    )) {
+      archives.set(a.jobId, a);
+    }
+  }
+  const dependencies = deps.map((dep) => ({ job: dep, archive: archives.get(dep.id) }));
   const depIds = new Set(deps.map((d) => d.id));
   const dotenv =
     deps.length === 0 ? [] : (await ctx.store.listDotenv(pipeline.id)).filter((v) => depIds.has(v.jobId));

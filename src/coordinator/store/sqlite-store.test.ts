@@ -211,6 +211,8 @@ describe("SqliteStore", () => {
       createdAt: 1,
     });
     expect((await store.listArtifacts(id)).map((a) => a.type)).toEqual(["archive"]);
+    expect((await store.listArtifactsOfJobs([id, id + 1000], "archive")).map((a) => a.jobId)).toEqual([id]);
+    expect(await store.listArtifactsOfJobs([id], "junit")).toEqual([]);
     await store.addDotenv(pipeline.id, [
       { jobId: id, key: "B", value: "2" },
       { jobId: id, key: "A", value: "1" },

@@ -308,6 +308,21 @@ export class SqliteStore implements Store {
     return this.all("SELECT * FROM artifacts WHERE job_id = ? ORDER BY id", jobId).map(toArtifact);
   }
 
+  async listArtifactsOfJobs(jobIds: readonly number[], type: string): Promise<ArtifactRecord[]> {
+    const out: ArtifactRecord[] = [];
+    // Chunks keep the statement under SQLite's bound-parameter limit and the prepared-statement cache small.
+    for (let i = 0; i < jobIds.length; i += 500) {
+      const chunk = jobIds.slice(i, i + 500);
+      const sql = `SELECT * FROM artifacts WHERE type = ? AND job_id IN (${chunk.map(() => "?").join(",")}) ORDER BY id`;
+      const rows =
+        chunk.length === 500
+          ? this.all(sql, type, ...chunk)
+          : (this.db.prepare(sql).all(type, ...chunk) as Row[]);
+      out.push(...rows.map(toArtifact));
+    }
+    return out;
+  }
+
   async addDotenv(pipelineId: number, variables: readonly DotenvVariable[]): Promise<void> {
     const insert = this.stmt(
       "INSERT OR REPLACE INTO pipeline_variables (pipeline_id, job_id, key, value) VALUES (?, ?, ?, ?)",

@@ -96,6 +96,8 @@ export interface Store {
 
   addArtifact(artifact: NewArtifact): Promise<ArtifactRecord>;
   listArtifacts(jobId: number): Promise<ArtifactRecord[]>;
+  /** Artifacts of one type for many jobs at once (a job's dependencies), newest last. */
+  listArtifactsOfJobs(jobIds: readonly number[], type: string): Promise<ArtifactRecord[]>;
 
   addDotenv(pipelineId: number, variables: readonly DotenvVariable[]): Promise<void>;
   listDotenv(pipelineId: number): Promise<DotenvVariable[]>;
