@@ -13,6 +13,8 @@ interface InputSpec {
   readonly default?: YNode;
   readonly options?: readonly YNode[];
   readonly regex?: string;
+  /** Declared with a problem already reported: known by name, never given a value. */
+  readonly broken?: true;
 }
 
 const INPUT_TYPES: readonly string[] = ["string", "number", "boolean", "array"];
@@ -69,6 +71,7 @@ export function readInputSpecs(header: YMap, problems: Problems): Map<string, In
           hint: `use one of ${INPUT_TYPES.join(", ")}`,
         },
       );
+      specs.set(name, { name, type: "string", broken: true });
       continue;
     }
     const options = get(value, "options");
@@ -96,8 +99,8 @@ export function resolveInputs(
   file: string,
   where: At,
   problems: Problems,
-): Map<string, YNode> {
-  const values = new Map<string, YNode>();
+): Map<string, YNode | undefined> {
+  const values = new Map<string, YNode | undefined>();
   for (const [name, entry] of given?.entries ?? []) {
     if (!specs.has(name)) {
       problems.error(
@@ -113,6 +116,10 @@ export function resolveInputs(
     }
   }
   for (const spec of specs.values()) {
+    if (spec.broken === true) {
+      values.set(spec.name, undefined);
+      continue;
+    }
     const provided = given?.entries.get(spec.name);
     const value = provided?.value ?? spec.default;
     const valueAt: At = provided ? { pos: provided.keyPos, path: child(where.path, spec.name) } : where;
@@ -120,10 +127,12 @@ export function resolveInputs(
       problems.error(`\`${file}\`: \`${spec.name}\` input: required value has not been provided`, where, {
         hint: `add \`${spec.name}:\` under this include's \`inputs:\``,
       });
+      values.set(spec.name, undefined);
       continue;
     }
     if (!hasType(value, spec.type)) {
       problems.error(`\`${file}\`: \`${spec.name}\` input: provided value is not a ${spec.type}`, valueAt);
+      values.set(spec.name, undefined);
       continue;
     }
     if (spec.options !== undefined && value.kind === "scalar") {
@@ -135,6 +144,7 @@ export function resolveInputs(
           valueAt,
           { hint: `allowed: ${allowed.join(", ")}` },
         );
+        values.set(spec.name, undefined);
         continue;
       }
     }
@@ -150,6 +160,7 @@ export function resolveInputs(
           hint: `pattern: ${spec.regex}`,
         },
       );
+      values.set(spec.name, undefined);
       continue;
     }
     values.set(spec.name, value);
@@ -191,7 +202,7 @@ const BLOCK = /\$\[\[(.*?)\]\]/g;
 /** Replaces every `$[[ inputs.x ]]` in keys and values. A value that is one whole block keeps the input's type. */
 export function interpolate(
   node: YNode,
-  values: ReadonlyMap<string, YNode>,
+  values: ReadonlyMap<string, YNode | undefined>,
   file: string,
   problems: Problems,
   path = "",
@@ -239,7 +250,7 @@ function withPos(value: YNode, at: YNode): YNode {
 
 function interpolateText(
   text: string,
-  values: ReadonlyMap<string, YNode>,
+  values: ReadonlyMap<string, YNode | undefined>,
   file: string,
   where: At,
   problems: Problems,
@@ -253,7 +264,7 @@ function interpolateText(
 
 function evaluateBlock(
   inner: string,
-  values: ReadonlyMap<string, YNode>,
+  values: ReadonlyMap<string, YNode | undefined>,
   file: string,
   where: At,
   problems: Problems,

@@ -124,6 +124,7 @@ export async function loadConfigFile(
   const first = docs[0];
   if (docs.length > 1 && first?.kind === "map" && first.entries.has("spec")) {
     body = docs[1];
+    const before = problems.errors.length;
     const values = resolveInputs(
       readInputSpecs(first, problems),
       inputs,
@@ -132,6 +133,9 @@ export async function loadConfigFile(
       problems,
     );
     if (body !== undefined) body = interpolate(body, values, file.display, problems);
+    // With a wrong input the content is not what its author meant; checking it would only repeat
+    // the input problem in other words.
+    if (problems.errors.length > before) return undefined;
     if (docs.length > 2)
       problems.error("a config file holds at most a header document and a content document", {
         pos: docs[2]?.pos ?? first.pos,
