@@ -22,7 +22,11 @@ describe("runfleet runner as a process", () => {
   let config: string;
   let entry: string;
   beforeAll(async () => {
-    t = await startTestCoordinator({ longPollMs: 1000, traceUpdateIntervalSeconds: 1 });
+    t = await startTestCoordinator({
+      longPollMs: 1000,
+      traceUpdateIntervalSeconds: 1,
+      heartbeatTimeoutMs: 6000,
+    });
     dir = mkdtempSync(join(tmpdir(), "runner-cli-"));
     config = join(dir, "config.toml");
     writeFileSync(
@@ -81,6 +85,17 @@ describe("runfleet runner as a process", () => {
     expect((await waitFor(first, ["success", "failed"])).status).toBe("success");
     expect((await t.coordinator.listJobs(second))[0]?.status).toBe("pending");
     await t.coordinator.cancelPipeline(second);
+  });
+
+  it("a runner killed mid-job leaves no job running: the coordinator fails it once heartbeats stop", async () => {
+    const { child, exited } = startRunner();
+    const pipeline = await submit(["echo started", "sleep 30"]);
+    await waitFor(pipeline, ["running"]);
+    child.kill("SIGKILL");
+    await exited;
+    const job = await waitFor(pipeline, ["failed", "pending", "success", "canceled"]);
+    expect(job.status).toBe("failed");
+    expect(job.failureReason).toMatch(/runner_system_failure|stuck_or_timeout_failure/);
   });
 
   it("SIGTERM aborts the running job and reports it failed (runner_system_failure)", async () => {
