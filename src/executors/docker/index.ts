@@ -8,3 +8,12 @@ export { type DockerSettings, parseDockerSettings } from "./docker-settings.js";
 export { EngineUnreachableError, HttpDockerClient } from "./http-docker-client.js";
 export { failureReasonOf, ImagePullError } from "./image-pull-error.js";
 export { normalizeImageName, rewriteImage } from "./image-reference.js";
+export {
+  chooseLocalExecutor,
+  type EngineProbe,
+  type ImageJob,
+  ImageRoutedExecutor,
+  type LocalExecutorChoice,
+  type LocalExecutorRequest,
+  probeEngine,
+} from "./local-executor-choice.js";

@@ -1,0 +1,131 @@
+/**
+ * Which executor `runfleet run` gives jobs that have an `image:`: docker when a Docker Engine API answers
+ * (or `--executor docker` asks for it), else shell with a notice naming the ignored images. Jobs without
+ * an image always run on the shell executor, as they would on a laptop without containers.
+ */
+import { RunfleetError } from "../../errors/index.js";
+import type { Executor, ExecutorJob, JobEnvironment } from "../types.js";
+import { DEFAULT_DOCKER_HOST, describeEngine, parseDockerHost } from "./docker-host.js";
+import { HttpDockerClient } from "./http-docker-client.js";
+
+export type LocalExecutorRequest = "docker" | "shell" | undefined;
+
+export interface EngineProbe {
+  readonly answers: boolean;
+  /** The address asked, as the user would write it in DOCKER_HOST. */
+  readonly address: string;
+  /** Why it did not answer. */
+  readonly detail?: string;
+}
+
+export interface ImageJob {
+  readonly job: string;
+  readonly image: string;
+}
+
+export interface LocalExecutorChoice {
+  /** The executor for jobs with an `image:`. */
+  readonly imageJobs: "docker" | "shell";
+  /** Lines to show before the run starts. */
+  readonly notices: readonly string[];
+}
+
+const HOW_TO_GET_AN_ENGINE =
+  "start Docker or podman's API service (npm run setup:containers does it for podman) and set DOCKER_HOST if it is not at " +
+  DEFAULT_DOCKER_HOST;
+
+function ignoredNotices(jobs: readonly ImageJob[], why: string): string[] {
+  const byImage = new Map<string, string[]>();
+  for (const j of jobs) byImage.set(j.image, [...(byImage.get(j.image) ?? []), j.job]);
+  return [...byImage].map(([image, names]) => {
+    const unique = [...new Set(names)];
+    const shown =
+      unique.length > 3
+        ? `${unique.slice(0, 3).join(", ")} and ${unique.length - 3} more`
+        : unique.join(", ");
+    return `notice: image "${image}" ignored (${shown}): ${why}`;
+  });
+}
+
+export function chooseLocalExecutor(input: {
+  readonly requested: LocalExecutorRequest;
+  readonly engine: EngineProbe;
+  readonly imageJobs: readonly ImageJob[];
+}): LocalExecutorChoice {
+  const { requested, engine, imageJobs } = input;
+  switch (requested) {
+    case "shell":
+      return {
+        imageJobs: "shell",
+        notices: ignoredNotices(imageJobs, "--executor shell runs jobs on this machine"),
+      };
+    case "docker":
+      if (!engine.answers) {
+        throw new RunfleetError(
+          "USAGE",
+          `--executor docker: no Docker Engine API answers at ${engine.address}${engine.detail ? ` (${engine.detail})` : ""}`,
+          { hint: HOW_TO_GET_AN_ENGINE },
+        );
+      }
+      return { imageJobs: "docker", notices: [] };
+    case undefined:
+      if (engine.answers || imageJobs.length === 0)
+        return { imageJobs: engine.answers ? "docker" : "shell", notices: [] };
+      return {
+        imageJobs: "shell",
+        notices: ignoredNotices(
+          imageJobs,
+          `no Docker Engine API answers at ${engine.address}, so the shell executor runs it on this machine; to run it in its image, ${HOW_TO_GET_AN_ENGINE}`,
+        ),
+      };
+    default: {
+      const never: never = requested;
+      return never;
+    }
+  }
+}
+
+/** Asks the engine at `DOCKER_HOST` (or the default socket) for `_ping`, within `timeoutMs`. */
+export async function probeEngine(dockerHost: string | undefined, timeoutMs = 2_000): Promise<EngineProbe> {
+  let address: string = dockerHost ?? DEFAULT_DOCKER_HOST;
+  try {
+    const parsed = parseDockerHost(dockerHost);
+    address = describeEngine(parsed);
+    const client = new HttpDockerClient(parsed);
+    try {
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
+      });
+      await Promise.race([client.ping(), timeout]).finally(() => clearTimeout(timer));
+      return { answers: true, address };
+    } finally {
+      client.close();
+    }
+  } catch (err) {
+    return { answers: false, address, detail: err instanceof Error ? err.message : String(err) };
+  }
+}
+
+/**
+ * One executor for a local run that hands jobs with an `image:` to one executor and the others to
+ * another; it knows neither, only the payload's image.
+ */
+export class ImageRoutedExecutor implements Executor {
+  readonly name: string;
+
+  constructor(
+    private readonly withImage: Executor,
+    private readonly withoutImage: Executor,
+  ) {
+    this.name = `${withImage.name}+${withoutImage.name}`;
+  }
+
+  prepare(job: ExecutorJob): Promise<JobEnvironment> {
+    return (job.payload.image ? this.withImage : this.withoutImage).prepare(job);
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([this.withImage.close?.(), this.withoutImage.close?.()]);
+  }
+}
