@@ -1,3 +1,4 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: job scripts are shell syntax
 /**
  * The one scenario suite every executor runs: exit codes, cancel, timeout, after_script and
  * CI_JOB_STATUS, masking, variables (file variables too), before_script sharing the shell with script,
