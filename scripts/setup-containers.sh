@@ -23,6 +23,13 @@ CONTAINERS_CONF=/etc/containers/containers.conf
 SERVICE_LOG=/var/log/runfleet-podman-service.log
 SERVICE_PID="$SOCKET_DIR/podman-service.pid"
 
+# Two runs at once (a developer's and CI's, two clones, cluster:up and a test) would race on pid files,
+# ports and images: the second waits for the first. flock -o keeps the lock out of the daemons started.
+if [[ -z "${RUNFLEET_SETUP_CONTAINERS_LOCKED:-}" ]]; then
+  mkdir -p "$SOCKET_DIR"
+  RUNFLEET_SETUP_CONTAINERS_LOCKED=1 exec flock -o -w 900 "$SOCKET_DIR/setup-containers.lock" bash "$0" "$@"
+fi
+
 log() { printf '[setup-containers %s] %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
 die() {
   printf 'error: %s\n' "$*" >&2
