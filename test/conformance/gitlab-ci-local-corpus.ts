@@ -5,7 +5,6 @@
  */
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { parse } from "yaml";
 
@@ -134,8 +133,8 @@ export function caseFiles(dir: string): string[] {
  * A git copy of the case with its run's set-up applied (`materialize.sh`), and the files that set-up
  * changed against `origin/main` — what GitLab would diff for `rules:changes` on that push.
  */
-export function materializeWithSetup(corpus: string, caseName: string, setup: string) {
-  const dest = join(mkdtempSync(join(tmpdir(), "runfleet-conformance-")), caseName);
+export function materializeWithSetup(corpus: string, caseName: string, setup: string, into: string) {
+  const dest = join(mkdtempSync(join(into, "case-")), caseName);
   execFileSync("bash", [join(corpus, "materialize.sh"), join(corpus, "cases", caseName), dest], {
     stdio: "pipe",
   });

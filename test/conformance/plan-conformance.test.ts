@@ -3,9 +3,11 @@
 // inventory (name, stage, when, allow_failure, needs), and configs it rejected must be rejected.
 // Where gitlab-ci-local differs from GitLab, GitLab wins: each such place is in DIFFERENCES below,
 // asserting what GitLab does instead. Nothing is skipped silently.
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { loadCiConfig } from "../../src/config/index.js";
 import { RunfleetError } from "../../src/errors/index.js";
 import {
@@ -31,6 +33,16 @@ const REPO = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const CORPUS = resolve(REPO, "..", "shared", "conformance", "gitlab-ci-local");
 
 type Expectation = "plan" | "rejected" | "no-pipeline";
+
+/** Where set-up runs get their git copies; removed after the suite. */
+let scratchDir: string | undefined;
+function scratch(): string {
+  scratchDir ??= mkdtempSync(join(tmpdir(), "runfleet-conformance-"));
+  return scratchDir;
+}
+afterAll(() => {
+  if (scratchDir !== undefined) rmSync(scratchDir, { recursive: true, force: true });
+});
 
 /**
  * Deliberate differences, keyed by `<case>/<run id>`. `expect` is what Runfleet does (GitLab's
@@ -119,7 +131,9 @@ function expectationFor(input: PlanInput): { expect: Expectation; documented?: s
 async function planFor(input: PlanInput): Promise<PlanResult> {
   const caseDir = join(CORPUS, "cases", input.caseName);
   const materialized =
-    input.setup === undefined ? undefined : materializeWithSetup(CORPUS, input.caseName, input.setup);
+    input.setup === undefined
+      ? undefined
+      : materializeWithSetup(CORPUS, input.caseName, input.setup, scratch());
   const projectDir = join(materialized?.dir ?? caseDir, input.cwd);
   const context: PlanContext = {
     ref: "master",
