@@ -108,6 +108,18 @@ describe("runfleet lint", () => {
     expect((await run(["--file", file, "--var", "EXTRA=yes"])).code).toBe(0);
   });
 
+  it("serves component includes from --component-dir", async () => {
+    const file = await project("components", {
+      ".gitlab-ci.yml": "include:\n  - component: gitlab.example.com/ci/lint/check@1.0\n",
+      "vendor/ci/lint/templates/check.yml": "check:\n  script: [lint]\n",
+    });
+    expect((await run(["--file", file])).stdout).toContain(
+      "include `component: gitlab.example.com/ci/lint/check@1.0` cannot be fetched",
+    );
+    const served = await run(["--file", file, "--component-dir", join(dirname(file), "vendor")]);
+    expect(served).toMatchObject({ code: 0, stderr: "" });
+  });
+
   it.each([
     [["--bogus"], "Unknown option '--bogus'"],
     [["--file"], "argument missing"],
@@ -126,6 +138,11 @@ describe("runfleet lint", () => {
   });
 
   it("defaults to .gitlab-ci.yml", () => {
-    expect(parseLintOptions([])).toEqual({ file: ".gitlab-ci.yml", variables: {}, help: false });
+    expect(parseLintOptions([])).toEqual({
+      file: ".gitlab-ci.yml",
+      variables: {},
+      componentDir: undefined,
+      help: false,
+    });
   });
 });

@@ -16,6 +16,8 @@ file:line:column (key.path): message.
 Options:
   --file F        config file (default: .gitlab-ci.yml); its folder is the project root
   --var K=V       variable visible to include:rules and include paths (repeatable)
+  --component-dir D
+                  serve \`include: component:\` from D/<project path>/templates/<name>.yml
   -h, --help      this help
 
 Limits (each a problem, never a hang): 1 MiB per file, 150 included files, YAML nested at most
@@ -32,11 +34,17 @@ export interface LintStreams {
 interface LintOptions {
   readonly file: string;
   readonly variables: Readonly<Record<string, string>>;
+  readonly componentDir: string | undefined;
   readonly help: boolean;
 }
 
 export function parseLintOptions(args: readonly string[]): LintOptions {
-  let values: { file?: string | undefined; var?: string[] | undefined; help?: boolean | undefined };
+  let values: {
+    file?: string | undefined;
+    var?: string[] | undefined;
+    "component-dir"?: string | undefined;
+    help?: boolean | undefined;
+  };
   try {
     ({ values } = parseArgs({
       args: [...args],
@@ -45,6 +53,7 @@ export function parseLintOptions(args: readonly string[]): LintOptions {
       options: {
         file: { type: "string", short: "f" },
         var: { type: "string", multiple: true },
+        "component-dir": { type: "string" },
         help: { type: "boolean", short: "h" },
       },
     }));
@@ -65,7 +74,12 @@ export function parseLintOptions(args: readonly string[]): LintOptions {
   }
   if (values.file === "")
     throw new RunfleetError("USAGE", "--file needs a file name", { hint: "e.g. --file .gitlab-ci.yml" });
-  return { file: values.file ?? ".gitlab-ci.yml", variables, help: values.help ?? false };
+  return {
+    file: values.file ?? ".gitlab-ci.yml",
+    variables,
+    componentDir: values["component-dir"],
+    help: values.help ?? false,
+  };
 }
 
 export function formatWarning(warning: ConfigWarning): string {
@@ -86,6 +100,7 @@ export async function lint(args: readonly string[], streams: LintStreams): Promi
       file,
       projectDir: dirname(file),
       variables: options.variables,
+      ...(options.componentDir === undefined ? {} : { componentDir: resolve(options.componentDir) }),
     });
     for (const w of warnings) streams.stderr.write(formatWarning(w));
     streams.stdout.write(
