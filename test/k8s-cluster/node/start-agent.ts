@@ -11,6 +11,7 @@ import { startKubeletServer } from "./logs/log-server.js";
 import { LogStore } from "./logs/log-store.js";
 import type { NodeFacts } from "./node/node-object.js";
 import { NodeRegistrar } from "./node/node-registrar.js";
+import { EventRecorder } from "./pod/event-recorder.js";
 import { PodManager } from "./pod/pod-manager.js";
 import { ContainerRuntime } from "./runtimes/container-runtime.js";
 import type { PodRuntime } from "./runtimes/pod-runtime.js";
@@ -88,6 +89,7 @@ export async function startAgent(config: AgentConfig, log: (message: string) => 
       apiServer: { host: creds.server.hostname, port: Number(creds.server.port || 443) },
       stateDir: config.stateDir,
       log,
+      events: new EventRecorder(client, config.nodeName, log),
     },
     config.nodeName,
   );

@@ -9,6 +9,7 @@ import type { Pod, PodStatus } from "../kube/types.js";
 import { readLogFile } from "../logs/container-log.js";
 import { LogStore } from "../logs/log-store.js";
 import { ProcessRuntime } from "../runtimes/process-runtime.js";
+import { EventRecorder } from "./event-recorder.js";
 import { PodWorker, podHostname } from "./pod-worker.js";
 
 /** Records what the worker writes to the API; serves ConfigMaps and tokens. A port fake, not the worker. */
@@ -17,11 +18,16 @@ class FakeApi implements KubeClient {
   readonly statuses: PodStatus[] = [];
   readonly calls: string[] = [];
   readonly deletes: unknown[] = [];
+  readonly events: { reason: string; message: string; involvedObject: { fieldPath?: string } }[] = [];
 
   async call<T>(method: string, path: string, options: RequestOptions = {}): Promise<T> {
     this.calls.push(`${method} ${path}`);
     if (method === "PATCH" && path.endsWith("/status")) {
       this.statuses.push((options.body as { status: PodStatus }).status);
+      return {} as T;
+    }
+    if (method === "POST" && path.endsWith("/events")) {
+      this.events.push(options.body as FakeApi["events"][number]);
       return {} as T;
     }
     if (method === "DELETE") {
@@ -88,6 +94,7 @@ function start(spec: Partial<Pod["spec"]>, status?: PodStatus, latencyMs = 0) {
       apiServer: { host: "127.0.0.1", port: 6443 },
       stateDir: dir,
       log: () => {},
+      events: new EventRecorder(api, "n", () => {}),
     },
     pod,
   );
@@ -115,6 +122,12 @@ describe("PodWorker", () => {
     expect(api.statuses[0]?.phase).toBe("Pending");
     expect(api.statuses.some((s) => s.phase === "Running") || api.statuses.length > 1).toBe(true);
     expect(api.deletes).toEqual([]);
+    expect(api.events.map((e) => `${e.reason} ${e.involvedObject.fieldPath}`).sort()).toEqual([
+      "Created spec.containers{c0}",
+      "Created spec.containers{c1}",
+      "Started spec.containers{c0}",
+      "Started spec.containers{c1}",
+    ]);
   });
 
   it("runs init containers in order before the app, with the service-account volume", async () => {
@@ -232,6 +245,7 @@ describe("PodWorker", () => {
       },
     ]);
     if (code === 0) expect(logText("main")).toContain("bye");
+    expect(api.events.map((e) => e.reason)).toContain("Killing");
   });
 
   it("restartPolicy OnFailure restarts a failing container and keeps its last state", async () => {
@@ -264,6 +278,11 @@ describe("PodWorker", () => {
       );
     });
     expect(waiting.phase).toBe("Pending");
+    await new Promise((r) => setTimeout(r, 2500));
+    // Retried, but reported once.
+    expect(api.events.filter((e) => e.reason === "Failed").map((e) => e.message)).toEqual([
+      'Error: secret "nope" not found',
+    ]);
     worker.update({
       ...pod,
       metadata: {

@@ -16,6 +16,7 @@ import {
 import { lostRun, runFromApi } from "./api-state.js";
 import { type ApiServerAddress, expandReferences, resolveContainerEnv } from "./container-env.js";
 import type { ContainerRecord, PodRunState, PodVerdict } from "./container-run.js";
+import type { EventRecorder, EventType } from "./event-recorder.js";
 import type { NodeAllocatable, PodAddresses } from "./field-ref.js";
 import { PodResources } from "./pod-resources.js";
 import { buildPodStatus, computePhase } from "./pod-status.js";
@@ -31,6 +32,7 @@ export interface WorkerDeps {
   readonly apiServer: ApiServerAddress;
   readonly stateDir: string;
   readonly log: (message: string) => void;
+  readonly events: EventRecorder;
 }
 
 type StopCause = "deleted" | "deadline" | "shutdown";
@@ -78,6 +80,8 @@ export class PodWorker {
   private finished = false;
   private removed = false;
   private deleting = false;
+  /** The last event per container (or the pod), so retry loops do not repeat it every few seconds. */
+  private readonly lastEvent = new Map<string, string>();
 
   constructor(
     private readonly deps: WorkerDeps,
@@ -266,6 +270,7 @@ export class PodWorker {
         if (message !== lastMessage) {
           lastMessage = message;
           this.deps.log(`pod ${this.namespace}/${this.pod.metadata.name}: volumes not ready: ${message}`);
+          this.event("Warning", "FailedMount", message);
           for (const r of [...this.state.init, ...this.state.app]) {
             if (r.state.kind === "waiting") r.state = { kind: "waiting", reason: r.state.reason, message };
           }
@@ -312,6 +317,12 @@ export class PodWorker {
         reason: "CrashLoopBackOff",
         message: `back-off restarting failed container ${record.name}`,
       };
+      this.event(
+        "Warning",
+        "BackOff",
+        `Back-off restarting failed container ${record.name} in pod ${this.pod.metadata.name}`,
+        record.name,
+      );
       this.reporter.report();
       if (!(await abortableSleep(restartBackoffMs(record.restartCount), this.abort.signal))) return false;
     }
@@ -340,6 +351,7 @@ export class PodWorker {
           reason: "CreateContainerConfigError",
           message: toRunfleetError(err).message,
         };
+        this.event("Warning", "Failed", `Error: ${toRunfleetError(err).message}`, record.name, true);
         this.reporter.report();
         if (!(await abortableSleep(2000, this.abort.signal))) return undefined;
         await this.resources.fetchObjects().catch(() => undefined);
@@ -370,6 +382,7 @@ export class PodWorker {
         const message = toRunfleetError(err).message;
         if (failure?.outcome === "waiting") {
           record.state = { kind: "waiting", reason: failure.reason, message };
+          this.event("Warning", failure.reason, message, record.name, true);
           this.reporter.report();
           if (!(await abortableSleep(5000, this.abort.signal))) return undefined;
           continue;
@@ -382,6 +395,7 @@ export class PodWorker {
           message,
           finishedAt,
         };
+        this.event("Warning", "Failed", `Error: ${message}`, record.name);
         this.reporter.report();
         return { exitCode: 128, reason: "Error", finishedAt };
       }
@@ -389,6 +403,8 @@ export class PodWorker {
       if (this.killed) container.kill("SIGKILL");
       else if (this.abort.signal.aborted) container.kill("SIGTERM");
       record.state = { kind: "running", id: container.id, startedAt: container.startedAt };
+      this.event("Normal", "Created", `Created container: ${record.name}`, record.name);
+      this.event("Normal", "Started", `Started container ${record.name}`, record.name);
       this.reporter.report();
       started?.();
       const exit = await container.exited;
@@ -408,6 +424,13 @@ export class PodWorker {
     }
   }
 
+  private event(type: EventType, reason: string, message: string, container?: string, once = false): void {
+    const key = container ?? "";
+    if (once && this.lastEvent.get(key) === `${reason}:${message}`) return;
+    this.lastEvent.set(key, `${reason}:${message}`);
+    this.deps.events.record(this.pod, type, reason, message, container);
+  }
+
   private armDeadline(): void {
     clearTimeout(this.deadlineTimer);
     const seconds = this.pod.spec.activeDeadlineSeconds;
@@ -422,6 +445,7 @@ export class PodWorker {
       () => {
         if (this.finished || this.stopCause) return;
         this.state.verdict = verdict;
+        this.event("Normal", "DeadlineExceeded", verdict.message);
         this.reporter.report();
         this.stop("deadline", this.pod.spec.terminationGracePeriodSeconds ?? 30);
       },
@@ -439,7 +463,12 @@ export class PodWorker {
     const killAt = Date.now() + graceSeconds * 1000;
     const first = !this.abort.signal.aborted;
     this.abort.abort();
-    if (first) for (const container of this.running.values()) container.kill("SIGTERM");
+    if (first) {
+      for (const [record, container] of this.running) {
+        this.event("Normal", "Killing", `Stopping container ${record.name}`, record.name);
+        container.kill("SIGTERM");
+      }
+    }
     if (killAt < this.killAt) {
       this.killAt = killAt;
       clearTimeout(this.killTimer);
