@@ -1,0 +1,102 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { RunfleetError } from "../../errors/index.js";
+import type { JobPayload } from "../../protocol/index.js";
+import type { DockerClient } from "./docker-client.js";
+import { DockerExecutor } from "./docker-executor.js";
+import { FakeDockerClient } from "./fake-docker-client.js";
+
+const buildsDir = mkdtempSync(join(tmpdir(), "runfleet-docker-unit-"));
+afterAll(() => rmSync(buildsDir, { recursive: true, force: true }));
+
+function payload(services: JobPayload["services"] = []): JobPayload {
+  return {
+    id: 42,
+    token: "t",
+    allow_git_fetch: true,
+    job_info: { id: 42, name: "j", stage: "test", pipeline_id: 1, project_id: 1, project_name: "p" },
+    git_info: {
+      repo_url: "",
+      ref: "main",
+      sha: "",
+      before_sha: "",
+      ref_type: "branch",
+      refspecs: [],
+      depth: 0,
+    },
+    runner_info: { timeout: 60 },
+    variables: [],
+    steps: [],
+    image: { name: "alpine:3" },
+    services,
+    artifacts: [],
+    cache: [],
+    credentials: [],
+    dependencies: [],
+    features: { trace_sections: true, failure_reasons: [] },
+  };
+}
+
+function setup(): { fake: FakeDockerClient; executor: DockerExecutor } {
+  const fake = new FakeDockerClient();
+  const executor = new DockerExecutor(
+    { buildsDir, section: {} },
+    { defaultPullPolicy: "if-not-present", client: fake, env: { DOCKER_HOST: "unix:///fake.sock" } },
+  );
+  return { fake, executor };
+}
+
+const engineDown = new RunfleetError("UNAVAILABLE", "engine broke");
+const io = () => ({
+  sink: () => undefined,
+  signal: new AbortController().signal,
+  deadline: Date.now() + 10_000,
+});
+
+describe("DockerExecutor bookkeeping (fake engine)", () => {
+  it("pulls once per image with if-not-present and runs without a network of its own when there are no services", async () => {
+    const { fake, executor } = setup();
+    const env = await executor.prepare({ payload: payload(), slot: 0, runnerShortToken: "r" });
+    expect(fake.images).toEqual(new Set(["docker.io/library/alpine:3"]));
+    expect(fake.networks.size).toBe(0);
+    fake.exitCode = 3;
+    expect(await env.runScript("step_script", "exit 3", io())).toEqual({ kind: "exited", exitCode: 3 });
+    expect(fake.containers.size).toBe(0);
+    await env.cleanup();
+  });
+
+  it.each<[string, keyof DockerClient, boolean]>([
+    ["creating a service container fails", "createContainer", false],
+    ["the engine answers create with an error after creating it", "createContainer", true],
+    ["starting a service fails", "startContainer", false],
+  ])("removes the job's network and containers when %s", async (_name, method, afterWork) => {
+    const { fake, executor } = setup();
+    fake.failures.set(method, engineDown);
+    if (afterWork) fake.afterWork.add(method);
+    await expect(
+      executor.prepare({ payload: payload([{ name: "postgres:15" }]), slot: 0, runnerShortToken: "r" }),
+    ).rejects.toThrow("engine broke");
+    expect(fake.containers.size).toBe(0);
+    expect(fake.networks.size).toBe(0);
+  });
+
+  it("removes a stage container whose start fails, and reports the engine error", async () => {
+    const { fake, executor } = setup();
+    const env = await executor.prepare({ payload: payload(), slot: 0, runnerShortToken: "r" });
+    fake.failures.set("startContainer", engineDown);
+    await expect(env.runScript("step_script", "true", io())).rejects.toThrow("engine broke");
+    expect(fake.containers.size).toBe(0);
+  });
+
+  it("close() removes what a job still has on the engine", async () => {
+    const { fake, executor } = setup();
+    await executor.prepare({ payload: payload([{ name: "redis:7" }]), slot: 0, runnerShortToken: "r" });
+    expect(fake.containers.size).toBe(1);
+    expect(fake.networks.size).toBe(1);
+    await executor.close();
+    expect(fake.containers.size).toBe(0);
+    expect(fake.networks.size).toBe(0);
+  });
+});
