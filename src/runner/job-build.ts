@@ -14,13 +14,14 @@ import {
   sourcesSpec,
   variableLookup,
 } from "../jobscript/index.js";
-import type { JobPayload } from "../protocol/index.js";
+import type { CiJobStatus, JobPayload } from "../protocol/index.js";
 import { type GitLabApiClient, RUNNER_VERSION } from "./api-client.js";
-import { downloadArtifacts, uploadArtifacts } from "./artifacts-stage.js";
-import { archiveCaches, restoreCaches } from "./cache-stage.js";
+import { type ArtifactsContext, downloadArtifacts, uploadArtifacts } from "./artifacts-stage.js";
+import { archiveCaches, type CacheContext, restoreCaches } from "./cache-stage.js";
 import { type RunnerEntryConfig, shortToken } from "./config.js";
 import { ciJobStatus, closingLine, type JobOutcome, outcomeUpdate } from "./job-outcome.js";
 import { JobTrace, type RemoteJobSignal } from "./job-trace.js";
+import { runnerVariables } from "./runner-variables.js";
 import { TraceBuffer } from "./trace-buffer.js";
 import { DEFAULT_TOKEN_PREFIXES, TraceMasker } from "./trace-masker.js";
 
@@ -41,6 +42,18 @@ export interface BuildContext {
 export interface BuildResult {
   readonly outcome: JobOutcome;
   readonly durationMs: number;
+}
+
+/** What every stage of one job needs, computed once after the environment is prepared. */
+interface StageContext {
+  readonly env: JobEnvironment;
+  readonly lookup: (name: string) => string | undefined;
+  /** Aborted by a graceful cancel or a hard stop. */
+  readonly scriptSignal: AbortSignal;
+  readonly scriptDeadline: number;
+  readonly render: (commands: readonly string[], jobStatus: CiJobStatus | "running") => string;
+  readonly cache: CacheContext;
+  readonly artifacts: ArtifactsContext;
 }
 
 const DEFAULT_JOB_TIMEOUT_S = 7200;
@@ -191,135 +204,140 @@ class JobBuild {
   }
 
   private async stages(env: JobEnvironment): Promise<JobOutcome> {
+    const sc = this.stageContext(env);
+    let outcome = await this.getSources(sc);
+    outcome ??= await this.prepareWorkspace(sc);
+    outcome ??= await this.userScripts(sc);
+    if (this.kill.signal.aborted) return outcome.kind === "success" ? { kind: "aborted" } : outcome;
+    return this.keepResults(sc, outcome);
+  }
+
+  private stageContext(env: JobEnvironment): StageContext {
     const { ctx } = this;
     const payload = ctx.payload;
-    const runnerVariables: Record<string, string> = {
-      CI_BUILDS_DIR: env.buildsDir,
-      CI_PROJECT_DIR: env.projectDir,
-      CI_CONCURRENT_ID: String(ctx.slot),
-      CI_CONCURRENT_PROJECT_ID: String(ctx.slot),
-      CI_SERVER: "yes",
-      CI_JOB_TIMEOUT: String(this.timeoutSeconds),
-      CI_RUNNER_SHORT_TOKEN: shortToken(ctx.runner.token),
-      CI_RUNNER_VERSION: RUNNER_VERSION,
-      CI_RUNNER_REVISION: "runfleet",
-      CI_RUNNER_EXECUTABLE_ARCH: `${process.platform}/${process.arch}`,
-      RUNNER_TEMP_PROJECT_DIR: env.tempDir,
-      [env.shared ? "CI_SHARED_ENVIRONMENT" : "CI_DISPOSABLE_ENVIRONMENT"]: "true",
-    };
     const variables = resolveJobVariables({
       jobVariables: payload.variables,
       runnerEnvironment: ctx.runner.environment,
-      runnerVariables,
+      runnerVariables: runnerVariables({
+        env,
+        slot: ctx.slot,
+        token: ctx.runner.token,
+        timeoutSeconds: this.timeoutSeconds,
+      }),
       tempDir: env.tempDir,
     });
     const lookup = variableLookup(variables);
-    const scriptSignal = AbortSignal.any([this.cancelScript.signal, this.kill.signal]);
     const scriptTimeout = seconds(lookup("RUNNER_SCRIPT_TIMEOUT"));
-    const scriptDeadline = scriptTimeout
-      ? Math.min(this.deadline, Date.now() + scriptTimeout * 1000)
-      : this.deadline;
-
-    let outcome: JobOutcome | undefined;
-    const spec = sourcesSpec({ git: payload.git_info, allowGitFetch: payload.allow_git_fetch, lookup });
-    const attempts = attemptsFrom(lookup("GET_SOURCES_ATTEMPTS"));
-    const sources = await this.section("get_sources", async () => {
-      let result = await env.getSources(spec, this.io(scriptSignal, this.deadline));
-      // GET_SOURCES_ATTEMPTS: retried from an empty directory, as GitLab Runner clears the work tree.
-      for (
-        let attempt = 2;
-        attempt <= attempts && result.kind === "exited" && result.exitCode !== 0;
-        attempt++
-      ) {
-        this.log(
-          `WARNING: getting sources failed; attempt ${attempt} of ${attempts} starts from a fresh clone`,
-        );
-        result = await env.getSources(
-          { ...spec, strategy: spec.strategy === "none" ? "none" : "clone" },
-          this.io(scriptSignal, this.deadline),
-        );
-      }
-      return result;
-    });
-    outcome = this.scriptOutcome(sources);
-    const cacheCtx = {
-      cacheDir: ctx.runner.cacheDir ?? `${env.buildsDir}/../cache`,
-      projectPath: payload.job_info.project_full_path ?? payload.job_info.project_name,
-      projectDir: env.hostProjectDir,
+    const log = (line: string): void => this.log(line);
+    return {
+      env,
       lookup,
-      log: (line: string) => this.log(line),
-    };
-    const artifactsCtx = {
-      client: ctx.client,
-      jobId: payload.id,
-      jobToken: payload.token,
-      projectDir: env.hostProjectDir,
-      lookup,
-      log: cacheCtx.log,
-    };
-    if (outcome === undefined && payload.cache.length > 0) {
-      await this.section("restore_cache", () => restoreCaches(cacheCtx, payload.cache));
-    }
-    if (outcome === undefined && payload.dependencies.some((d) => d.artifacts_file !== undefined)) {
-      const ok = await this.section("download_artifacts", () =>
-        downloadArtifacts(artifactsCtx, payload.dependencies),
-      );
-      if (!ok) outcome = { kind: "script_failed", exitCode: 1 };
-    }
-    if (outcome === undefined) {
-      const render = (commands: readonly string[], status: ReturnType<typeof ciJobStatus> | "running") =>
+      scriptSignal: AbortSignal.any([this.cancelScript.signal, this.kill.signal]),
+      scriptDeadline: scriptTimeout
+        ? Math.min(this.deadline, Date.now() + scriptTimeout * 1000)
+        : this.deadline,
+      render: (commands, jobStatus) =>
         renderStageScript({
           shell: env.shell,
           variables,
           projectDir: env.projectDir,
           tempDir: env.tempDir,
           commands,
-          jobStatus: status,
-        });
-      const script = payload.steps.find((s) => s.name === "script")?.script ?? [];
-      const result = await this.section("step_script", () =>
-        env.runScript("step_script", render(script, "running"), this.io(scriptSignal, scriptDeadline)),
-      );
-      outcome = this.scriptOutcome(result) ?? { kind: "success" };
-      const after = payload.steps.find((s) => s.name === "after_script")?.script ?? [];
-      if (after.length > 0 && !this.kill.signal.aborted) {
-        const afterTimeout = seconds(lookup("RUNNER_AFTER_SCRIPT_TIMEOUT")) ?? DEFAULT_AFTER_SCRIPT_TIMEOUT_S;
-        const status = ciJobStatus(outcome);
-        const failedWith = await this.section("after_script", async () => {
-          this.log("Running after_script");
-          const res = await env.runScript(
-            "after_script",
-            render(after, status),
-            this.io(this.kill.signal, Date.now() + afterTimeout * 1000),
-          );
-          if (res.kind === "timed_out") this.log(`WARNING: after_script timed out after ${afterTimeout}s`);
-          if (res.kind !== "exited" || res.exitCode === 0) return undefined;
-          if (lookup("AFTER_SCRIPT_IGNORE_ERRORS") === "false") return res.exitCode;
-          this.log(
-            `WARNING: after_script failed, but job will continue unaffected: exit code ${res.exitCode}`,
-          );
-          return undefined;
-        });
-        // AFTER_SCRIPT_IGNORE_ERRORS=false: a failing after_script fails an otherwise passing job.
-        if (failedWith !== undefined && outcome.kind === "success")
-          outcome = { kind: "script_failed", exitCode: failedWith };
+          jobStatus,
+        }),
+      cache: {
+        cacheDir: ctx.runner.cacheDir ?? `${env.buildsDir}/../cache`,
+        projectPath: payload.job_info.project_full_path ?? payload.job_info.project_name,
+        projectDir: env.hostProjectDir,
+        lookup,
+        log,
+      },
+      artifacts: {
+        client: ctx.client,
+        jobId: payload.id,
+        jobToken: payload.token,
+        projectDir: env.hostProjectDir,
+        lookup,
+        log,
+      },
+    };
+  }
+
+  /** get_sources, retried GET_SOURCES_ATTEMPTS times from a fresh clone as GitLab Runner clears the tree. */
+  private getSources(sc: StageContext): Promise<JobOutcome | undefined> {
+    const payload = this.ctx.payload;
+    const spec = sourcesSpec({
+      git: payload.git_info,
+      allowGitFetch: payload.allow_git_fetch,
+      lookup: sc.lookup,
+    });
+    const attempts = attemptsFrom(sc.lookup("GET_SOURCES_ATTEMPTS"));
+    return this.section("get_sources", async () => {
+      let result = await sc.env.getSources(spec, this.io(sc.scriptSignal, this.deadline));
+      for (let n = 2; n <= attempts && result.kind === "exited" && result.exitCode !== 0; n++) {
+        this.log(`WARNING: getting sources failed; attempt ${n} of ${attempts} starts from a fresh clone`);
+        const retry = { ...spec, strategy: spec.strategy === "none" ? spec.strategy : ("clone" as const) };
+        result = await sc.env.getSources(retry, this.io(sc.scriptSignal, this.deadline));
       }
-    }
-    const current: JobOutcome = outcome;
-    const succeeded = current.kind === "success";
-    if (this.kill.signal.aborted) return current.kind === "success" ? { kind: "aborted" } : current;
+      return this.scriptOutcome(result);
+    });
+  }
+
+  /** restore_cache and download_artifacts. */
+  private async prepareWorkspace(sc: StageContext): Promise<JobOutcome | undefined> {
+    const payload = this.ctx.payload;
+    if (payload.cache.length > 0)
+      await this.section("restore_cache", () => restoreCaches(sc.cache, payload.cache));
+    if (!payload.dependencies.some((d) => d.artifacts_file !== undefined)) return undefined;
+    const ok = await this.section("download_artifacts", () =>
+      downloadArtifacts(sc.artifacts, payload.dependencies),
+    );
+    return ok ? undefined : { kind: "script_failed", exitCode: 1 };
+  }
+
+  /** step_script (before_script + script in one shell), then after_script in a fresh one. */
+  private async userScripts(sc: StageContext): Promise<JobOutcome> {
+    const steps = this.ctx.payload.steps;
+    const script = steps.find((s) => s.name === "script")?.script ?? [];
+    const result = await this.section("step_script", () =>
+      sc.env.runScript(
+        "step_script",
+        sc.render(script, "running"),
+        this.io(sc.scriptSignal, sc.scriptDeadline),
+      ),
+    );
+    const outcome = this.scriptOutcome(result) ?? { kind: "success" };
+    const after = steps.find((s) => s.name === "after_script")?.script ?? [];
+    if (after.length === 0 || this.kill.signal.aborted) return outcome;
+    const timeout = seconds(sc.lookup("RUNNER_AFTER_SCRIPT_TIMEOUT")) ?? DEFAULT_AFTER_SCRIPT_TIMEOUT_S;
+    const failedWith = await this.section("after_script", async () => {
+      this.log("Running after_script");
+      const io = this.io(this.kill.signal, Date.now() + timeout * 1000);
+      const res = await sc.env.runScript("after_script", sc.render(after, ciJobStatus(outcome)), io);
+      if (res.kind === "timed_out") this.log(`WARNING: after_script timed out after ${timeout}s`);
+      if (res.kind !== "exited" || res.exitCode === 0) return undefined;
+      if (sc.lookup("AFTER_SCRIPT_IGNORE_ERRORS") === "false") return res.exitCode;
+      this.log(`WARNING: after_script failed, but job will continue unaffected: exit code ${res.exitCode}`);
+      return undefined;
+    });
+    // AFTER_SCRIPT_IGNORE_ERRORS=false: a failing after_script fails an otherwise passing job.
+    return failedWith !== undefined && outcome.kind === "success"
+      ? { kind: "script_failed", exitCode: failedWith }
+      : outcome;
+  }
+
+  /** archive_cache and upload_artifacts; their failures count only when the script succeeded. */
+  private async keepResults(sc: StageContext, outcome: JobOutcome): Promise<JobOutcome> {
+    const payload = this.ctx.payload;
+    const succeeded = outcome.kind === "success";
     if (payload.cache.length > 0) {
       await this.section(succeeded ? "archive_cache" : "archive_cache_on_failure", () =>
-        archiveCaches(cacheCtx, payload.cache, succeeded),
+        archiveCaches(sc.cache, payload.cache, succeeded),
       );
     }
-    if (payload.artifacts.length > 0) {
-      const ok = await this.section(
-        succeeded ? "upload_artifacts_on_success" : "upload_artifacts_on_failure",
-        () => uploadArtifacts(artifactsCtx, payload.artifacts, succeeded),
-      );
-      if (!ok && succeeded) return { kind: "script_failed", exitCode: 1 };
-    }
-    return current;
+    if (payload.artifacts.length === 0) return outcome;
+    const stage = succeeded ? "upload_artifacts_on_success" : "upload_artifacts_on_failure";
+    const ok = await this.section(stage, () => uploadArtifacts(sc.artifacts, payload.artifacts, succeeded));
+    return !ok && succeeded ? { kind: "script_failed", exitCode: 1 } : outcome;
   }
 }
