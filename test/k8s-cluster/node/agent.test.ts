@@ -179,6 +179,20 @@ describe.each(targets)("node agent on $name", ({ extraAgent, ready }) => {
       expect(pod.spec.nodeName).toBe(ctx.nodeName);
       const logs = await admin(["logs", name]);
       expect(logs.stdout).toBe(exitCode === 0 ? "hello\n" : "failing\n");
+      const events = await admin([
+        "get",
+        "events",
+        "--field-selector",
+        `involvedObject.name=${name}`,
+        "-o",
+        "json",
+      ]);
+      const reasons = (JSON.parse(events.stdout) as { items: { reason: string }[] }).items.map(
+        (e) => e.reason,
+      );
+      // Pods pinned by nodeName skip the scheduler, so only scheduled ones have "Scheduled".
+      const expected = ctx.pinned ? ["Created", "Started"] : ["Scheduled", "Created", "Started"];
+      expect(reasons).toEqual(expect.arrayContaining(expected));
     },
   );
 
