@@ -214,3 +214,12 @@ describe("include: rules", () => {
     expect(problems[0]).toContain("(include[0].rules[0].if): invalid expression");
   });
 });
+
+describe("include limits", () => {
+  it("refuses more than 150 included files", async () => {
+    const files: Record<string, string> = { ".gitlab-ci.yml": "include: ci/*.yml\n" };
+    for (let i = 0; i < 151; i++) files[`ci/f${String(i).padStart(3, "0")}.yml`] = `j${i}:\n  script: [x]\n`;
+    const problems = await problemsOf(files);
+    expect(problems).toEqual([expect.stringContaining("more than 150 includes")]);
+  });
+});

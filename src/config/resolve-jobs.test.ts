@@ -169,3 +169,11 @@ describe("hidden jobs", () => {
     ]);
   });
 });
+
+describe("limits", () => {
+  it("refuses extends nested deeper than GitLab's 11 levels", async () => {
+    const levels = Array.from({ length: 13 }, (_, i) => `.l${i}:\n  extends: .l${i + 1}\n`).join("");
+    const problems = await problemsOf(`${levels}.l13:\n  script: [x]\nj:\n  extends: .l0\n`);
+    expect(problems.join("\n")).toContain("`extends` is nested more than 11 levels deep");
+  });
+});
