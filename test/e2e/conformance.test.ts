@@ -91,6 +91,18 @@ async function slot<T>(work: () => Promise<T>): Promise<T> {
   }
 }
 
+/** Runs of one case share its fixed paths (some scripts write `/tmp/...`): they never overlap. */
+const caseQueues = new Map<string, Promise<unknown>>();
+function oneCaseAtATime<T>(caseName: string, work: () => Promise<T>): Promise<T> {
+  const previous = caseQueues.get(caseName) ?? Promise.resolve();
+  const next = previous.then(work, work);
+  caseQueues.set(
+    caseName,
+    next.catch(() => undefined),
+  );
+  return next;
+}
+
 function lineMatcher(expected: string): RegExp {
   const escaped = expected.replace(/[.*+?^${}()|[\]\\]/g, "\\$&").replace(/<case-dir>/g, ".*");
   return new RegExp(`^${escaped}$`);
@@ -212,7 +224,7 @@ describe.runIf(available)("conformance with the gitlab-ci-local corpus", () => {
   it.concurrent.each(table)(
     "%s",
     async (_, c, run) => {
-      const outcome = await slot(() => replay(c, run));
+      const outcome = await oneCaseAtATime(c.name, () => slot(() => replay(c, run)));
       outcomes.push(outcome);
       if (outcome.result === "not_replayable") return;
       expect(outcome.detail).toBe("");
