@@ -55,8 +55,9 @@ export interface PlanContext {
   readonly source: PipelineSource;
   readonly defaultBranch: string;
   /**
-   * Files changed by the push (or against `compare_to`); undefined when unknown — then
-   * `rules:changes` is true, as GitLab does for pipelines without a push diff (tags, schedules, web).
+   * Files changed by the push (a merge request: against its target branch). Undefined when unknown
+   * (a new branch): `rules:changes` is then true. Tag, schedule, web, API and trigger pipelines have
+   * no push diff, so there `changes` is true whatever this holds — as in GitLab.
    */
   readonly changedFiles?: readonly string[];
   /** Files changed against another ref, for `rules:changes:compare_to`, keyed by that ref. */
