@@ -37,6 +37,9 @@ Options:
                   null for a job that follows stage order; allowFailure is a boolean or {"exitCodes": [...]}
   -h, --help      this help
 
+rules:exists looks at the files under the project root; rules:changes counts as true, as GitLab does
+when it knows no push diff (a new branch).
+
 Exit codes: 0 planned (also when workflow:rules create no pipeline), 1 invalid config, 2 usage error.
 `;
 
