@@ -90,8 +90,8 @@ const DIFFERENCES: Readonly<
 };
 
 /**
- * Where the recorded behaviour is GitLab's and the config loader does not match it yet. Each entry is
- * asserted to still fail, so fixing the loader turns the entry into a reminder to delete it.
+ * Where the recorded behaviour is GitLab's and the config loader does not match it yet. These inputs
+ * must still load and plan; the job lists may differ until the loader is fixed.
  */
 const LOADER_GAPS: Readonly<Record<string, string>> = {
   "include-local-wildcard/glob-double-star":
@@ -227,7 +227,14 @@ describe.runIf(available)("plan conformance with the gitlab-ci-local corpus", ()
   it.each(inputs.map((input) => [input.key, input] as const))("%s", async (_, input) => {
     const gap = LOADER_GAPS[input.key];
     if (gap !== undefined) {
-      await expect(check(input), `known loader gap: ${gap}`).rejects.toThrow();
+      // A known gap may plan different jobs, but must still load and plan without an error; once the
+      // loader is fixed the check passes and the entry can go.
+      const outcome = await check(input).then(
+        () => "matches",
+        (err: unknown) => err,
+      );
+      if (outcome !== "matches")
+        expect(String(outcome), `known loader gap: ${gap}`).toMatch(/^AssertionError/);
       return;
     }
     await check(input);
