@@ -139,6 +139,7 @@ export class Coordinator {
     holder.coordinator = coordinator;
     engine.setAfterInsert((p) => coordinator.pinRef(p));
     engine.setTriggerStarter((job, pipeline) => coordinator.childPipelineFor(job, pipeline));
+    await engine.resumeTriggers();
     coordinator.startWatchdog();
     return coordinator;
   }

@@ -87,6 +87,19 @@ export class PipelineEngine {
     });
   }
 
+  /** Trigger jobs that were due when the coordinator stopped have not made their child yet. */
+  resumeTriggers(): Promise<void> {
+    return this.serial(async () => {
+      for (const p of [...this.active.values()]) {
+        for (const job of [...p.jobs.values()]) {
+          if (job.status === "pending" && job.trigger !== null && job.childPipelineId === null) {
+            await this.startTrigger(job, p.record);
+          }
+        }
+      }
+    });
+  }
+
   private track(p: ActivePipeline): void {
     this.active.set(p.record.id, p);
     for (const job of p.jobs.values()) this.index(job);
@@ -386,11 +399,11 @@ export class PipelineEngine {
   private async startTrigger(job: JobRecord, pipeline: PipelineRecord): Promise<void> {
     const now = this.clock();
     const strategy = job.trigger?.strategy ?? "none";
+    // Until the coordinator has wired its starter (during load), due trigger jobs wait for resumeTriggers.
+    const starter = this.triggerStarter;
+    if (starter === null) return;
     try {
-      if (this.triggerStarter === null) {
-        throw new RunfleetError("UNAVAILABLE", "this coordinator cannot start child pipelines");
-      }
-      const child = await this.insertPipeline(await this.triggerStarter(job, pipeline));
+      const child = await this.insertPipeline(await starter(job, pipeline));
       await this.commit(pipeline.id, [
         strategy === "depend"
           ? { id: job.id, status: "running", startedAt: now, childPipelineId: child.id }
