@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { RunfleetError } from "../errors/index.js";
-import { evaluateExpression } from "./index.js";
+import { evaluateExpression, parseExpression } from "./index.js";
 
 const vars = {
   CI_COMMIT_BRANCH: "main",
@@ -126,5 +126,6 @@ describe("evaluateExpression", () => {
     ["$A =~ /a(/", "invalid regular expression"],
   ])("rejects RE2-invalid %s", (source, what) => {
     expect(() => evaluateExpression(source, { A: "a" })).toThrow(what);
+    expect(() => parseExpression(source)).toThrow("at column 7");
   });
 });

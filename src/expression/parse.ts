@@ -1,3 +1,5 @@
+import { RunfleetError } from "../errors/index.js";
+import { compileRe2 } from "./re2-to-js.js";
 import { type Operator, syntaxError, type Token, tokenize } from "./tokenize.js";
 
 /**
@@ -25,10 +27,25 @@ const cache = new Map<string, Expression>();
 export function parseExpression(source: string): Expression {
   const cached = cache.get(source);
   if (cached !== undefined) return cached;
-  const parsed = new Parser(source, tokenize(source)).parseAll();
+  const tokens = tokenize(source);
+  const parsed = new Parser(source, tokens).parseAll();
+  checkPatterns(source, tokens);
   if (cache.size > 10_000) cache.clear();
   cache.set(source, parsed);
   return parsed;
+}
+
+/** A regex RE2 would reject makes the whole expression invalid, found at parse (lint) time. */
+function checkPatterns(source: string, tokens: readonly Token[]): void {
+  for (const token of tokens) {
+    if (token.kind !== "pattern") continue;
+    try {
+      compileRe2(token.source, token.flags);
+    } catch (err) {
+      const why = err instanceof RunfleetError ? err.message : String(err);
+      throw syntaxError(source, token.column, why);
+    }
+  }
 }
 
 class Parser {
