@@ -128,3 +128,12 @@ describe("wrong values", () => {
     expect(problems).toHaveLength(3);
   });
 });
+
+describe("warnings from default:", () => {
+  it("are given once, at the default, not once per job", async () => {
+    const { warnings } = await load(
+      "default:\n  services: [docker:24-dind]\na:\n  script: [x]\nb:\n  script: [y]\n",
+    );
+    expect(warnings).toMatchObject([{ code: "PRIVILEGED_SERVICE", location: { line: 2, column: 13 } }]);
+  });
+});

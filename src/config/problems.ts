@@ -26,6 +26,7 @@ export class Problems {
   readonly errors: RunfleetError[] = [];
   readonly warnings: ConfigWarning[] = [];
   private readonly reported = new Set<string>();
+  private readonly warned = new Set<string>();
 
   error(
     message: string,
@@ -49,6 +50,12 @@ export class Problems {
   }
 
   warn(code: ConfigWarningCode, message: string, at?: At): void {
+    // A `default:` value reaches every job; say what it cannot do once, at the line that wrote it.
+    if (at !== undefined) {
+      const key = `${code}@${at.pos.file}:${at.pos.line}:${at.pos.column}`;
+      if (this.warned.has(key)) return;
+      this.warned.add(key);
+    }
     this.warnings.push({ code, message, ...(at === undefined ? {} : { location: locate(at) }) });
   }
 }
