@@ -517,11 +517,14 @@ export class PodWorker {
     if (!this.removed) {
       this.reporter.report();
       // An agent that is stopping must not hang on an API server that may be going away too.
-      await this.reporter.flush(this.stopCause === "shutdown" ? 2000 : undefined);
+      await this.reporter.flush(this.stopCause === "shutdown" ? 1000 : undefined);
     }
-    await this.deps.runtime
-      .cleanupPod(this.uid)
-      .catch((err: unknown) => this.deps.log(toRunfleetError(err).message));
+    // A stopping agent removes all its containers in one go afterwards (cleanupAll).
+    if (this.stopCause !== "shutdown") {
+      await this.deps.runtime
+        .cleanupPod(this.uid)
+        .catch((err: unknown) => this.deps.log(toRunfleetError(err).message));
+    }
     rmSync(this.resources.podDir, { recursive: true, force: true });
     if (this.stopCause === "deleted" && !this.removed) await this.deleteFromApi();
   }
