@@ -74,7 +74,12 @@ async function pollerLoop(cfg: ClientConfig, id: number, done: { count: number }
 
 async function runClients(cfg: ClientConfig): Promise<void> {
   const done = { count: 0 };
+  const cpu = process.cpuUsage();
   await Promise.all(Array.from({ length: cfg.pollers }, (_, i) => pollerLoop(cfg, i, done)));
+  const used = process.cpuUsage(cpu);
+  process.stdout.write(
+    `dispatch: client CPU ${((used.user + used.system) / 1000 / cfg.jobs).toFixed(2)} ms/job\n`,
+  );
 }
 
 function job(i: number, total: number): SubmittedJob {
@@ -162,7 +167,17 @@ async function main(): Promise<void> {
     const seconds = (performance.now() - started) / 1000;
     const cpu = process.cpuUsage(cpuBefore);
     const cpuMsPerJob = (cpu.user + cpu.system) / 1000 / jobs;
-    clients.kill("SIGKILL");
+    // The pollers stop after their last long poll and report their own CPU.
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(() => {
+        clients.kill("SIGKILL");
+        resolve();
+      }, 5000);
+      clients.once("exit", () => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
     const rss = process.memoryUsage().rss / 1024 / 1024;
     process.stdout.write(
       `dispatch: ${jobs} jobs, ${pollers} pollers, ${seconds.toFixed(2)} s, ${Math.round(jobs / seconds)} jobs/s (goal 2000), coordinator RSS ${rss.toFixed(0)} MB\n` +
