@@ -43,7 +43,12 @@ export class ContainerRuntime implements PodRuntime {
       throw new ContainerStartError("waiting", "CreateContainerError", message);
     }
     const id = created.stdout.trim();
-    const attached = spawn(this.bin, ["start", "--attach", id], { stdio: ["ignore", "pipe", "pipe"] });
+    // Its own process group and no signal proxying: a signal to the agent's group (cluster:down)
+    // must not reach the container; only the agent's own kill() decides what the container gets.
+    const attached = spawn(this.bin, ["start", "--attach", "--sig-proxy=false", id], {
+      stdio: ["ignore", "pipe", "pipe"],
+      detached: true,
+    });
     await new Promise<void>((ok, fail) => {
       attached.once("spawn", ok);
       attached.once("error", (err) =>
@@ -55,12 +60,19 @@ export class ContainerRuntime implements PodRuntime {
     attached.stderr?.on("data", (chunk: Buffer) => launch.log.append("stderr", chunk));
     const exited = new Promise<ContainerExit>((done) => {
       attached.once("close", async (code) => {
+        // The attach session can end before the container does; `podman wait` is the container's end.
+        const waited = await podman(["wait", id], this.bin);
         const inspected = await podman(
           ["inspect", "--format", "{{.State.ExitCode}} {{.State.OOMKilled}}", id],
           this.bin,
         );
         const [exitText, oom] = inspected.stdout.trim().split(" ");
-        const exitCode = inspected.code === 0 && exitText !== undefined ? Number(exitText) : (code ?? 137);
+        const exitCode =
+          waited.code === 0 && /^\d+$/.test(waited.stdout.trim())
+            ? Number(waited.stdout.trim())
+            : inspected.code === 0 && exitText !== undefined
+              ? Number(exitText)
+              : (code ?? 137);
         done({
           exitCode,
           reason: oom === "true" ? "OOMKilled" : exitReason(exitCode),
