@@ -5,6 +5,7 @@ import { createDockerExecutor } from "./docker/index.js";
 import { createShellExecutor } from "./shell/index.js";
 import type { Executor, ExecutorFactory, ExecutorSettings } from "./types.js";
 
+export { projectDirFor, safeProjectPath } from "./clone-path.js";
 export type {
   Executor,
   ExecutorFactory,

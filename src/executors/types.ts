@@ -59,6 +59,8 @@ export interface Executor {
 export interface ExecutorSettings {
   /** `builds_dir`; the executor's default when undefined. */
   readonly buildsDir: string | undefined;
+  /** `[runners.custom_build_dir] enabled`: jobs may choose their directory with GIT_CLONE_PATH. */
+  readonly customBuildDir?: boolean;
   /** The `[runners.<executor>]` table, validated by the executor itself. */
   readonly section: Readonly<Record<string, unknown>>;
 }

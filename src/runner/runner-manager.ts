@@ -120,7 +120,11 @@ export class RunnerManager extends EventEmitter<RunnerManagerEvents> {
           entry,
           new GitLabApiClient(entry.url),
           options.executorFor?.(entry) ??
-            createExecutor(entry.executor, { buildsDir: entry.buildsDir, section: entry.executorSection }),
+            createExecutor(entry.executor, {
+              buildsDir: entry.buildsDir,
+              customBuildDir: entry.customBuildDirEnabled,
+              section: entry.executorSection,
+            }),
         ),
     );
   }

@@ -90,7 +90,7 @@ export class ConformanceHarness {
           cacheDir: join(buildsDir, "cache"),
           environment: ["RUNNER_ENV_VAR=from-runner"],
           outputLimitKb: 4096,
-          customBuildDirEnabled: false,
+          customBuildDirEnabled: true,
           cache: {},
           executorSection: {},
         },
@@ -100,7 +100,12 @@ export class ConformanceHarness {
       config,
       traceIntervalMs: 200,
       log: () => undefined,
-      executorFor: (entry) => target.create({ buildsDir: entry.buildsDir, section: entry.executorSection }),
+      executorFor: (entry) =>
+        target.create({
+          buildsDir: entry.buildsDir,
+          customBuildDir: entry.customBuildDirEnabled,
+          section: entry.executorSection,
+        }),
     });
     manager.start();
     return new ConformanceHarness(setup, manager, buildsDir, target);

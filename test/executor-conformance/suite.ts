@@ -237,6 +237,25 @@ export function executorConformanceSuite(target: ConformanceTarget): void {
       expect(plain(jobs["no-git"]?.trace ?? "")).toContain("Skipping Git repository setup");
     });
 
+    it("honours GIT_CLONE_PATH inside the builds directory", async () => {
+      const { jobs } = await h.run(
+        ["test"],
+        [
+          {
+            name: "clone-path",
+            variables: [{ key: "GIT_CLONE_PATH", value: "$CI_BUILDS_DIR/custom/$CI_CONCURRENT_ID/app" }],
+            script: [
+              'test "$CI_PROJECT_DIR" = "$CI_BUILDS_DIR/custom/$CI_CONCURRENT_ID/app"',
+              'test "$(pwd)" = "$CI_PROJECT_DIR"',
+              "test -f README.md",
+            ],
+          },
+        ],
+      );
+      expect(plain(jobs["clone-path"]?.trace ?? "")).not.toContain("ERROR");
+      expect(jobs["clone-path"]?.record.status).toBe("success");
+    });
+
     it("starts every job from a clean checkout of its commit", async () => {
       const { jobs } = await h.run(
         ["dirty", "check"],

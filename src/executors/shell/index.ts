@@ -1,3 +1,3 @@
 // The shell executor: runs each stage as a local bash/sh process in a per-slot build directory, with
 // the git work done once per slot and reused, and kills the whole process group on cancel and timeout.
-export { createShellExecutor, ShellExecutor, safeProjectPath } from "./shell-executor.js";
+export { createShellExecutor, ShellExecutor } from "./shell-executor.js";

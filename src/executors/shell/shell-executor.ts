@@ -5,6 +5,7 @@
 import { mkdir, rm, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import type { ShellKind, SourcesSpec, StageName } from "../../jobscript/index.js";
+import { projectDirFor } from "../clone-path.js";
 import type {
   Executor,
   ExecutorJob,
@@ -16,12 +17,6 @@ import type {
 import { detectShell } from "./detect-shell.js";
 import { getSources } from "./git-sources.js";
 import { SlotLauncher } from "./slot-launcher.js";
-
-/** A project path made safe as a directory path: no empty, `.` or `..` segments. */
-export function safeProjectPath(path: string): string {
-  const parts = path.split("/").filter((p) => p !== "" && p !== "." && p !== "..");
-  return parts.length > 0 ? parts.join("/") : "project";
-}
 
 class ShellJobEnvironment implements JobEnvironment {
   readonly shared = true;
@@ -65,16 +60,16 @@ export class ShellExecutor implements Executor {
   /** One launcher per slot: a slot runs one job, so one stage, at a time. */
   private readonly launchers = new Map<string, SlotLauncher>();
 
+  private readonly customBuildDir: boolean;
+
   constructor(settings: ExecutorSettings) {
     this.buildsDir = resolve(settings.buildsDir ?? join(process.cwd(), "builds"));
+    this.customBuildDir = settings.customBuildDir === true;
   }
 
   async prepare(job: ExecutorJob): Promise<JobEnvironment> {
-    const info = job.payload.job_info;
-    const project = safeProjectPath(info.project_full_path ?? info.project_name);
-    const token = safeProjectPath(job.runnerShortToken);
-    const projectDir = join(this.buildsDir, token, String(job.slot), project);
-    const key = `${token}/${job.slot}`;
+    const projectDir = projectDirFor(job, this.buildsDir, this.customBuildDir);
+    const key = `${job.runnerShortToken}/${job.slot}`;
     let launcher = this.launchers.get(key);
     if (launcher === undefined) {
       launcher = new SlotLauncher(this.shell.binary, { ...process.env, GIT_TERMINAL_PROMPT: "0" });

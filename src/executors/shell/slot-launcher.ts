@@ -31,6 +31,8 @@ function killGroup(pgid: number, signal: NodeJS.Signals): void {
 }
 
 interface Pending {
+  /** The launcher process this command was written to. */
+  readonly child: ChildProcess;
   readonly io: StageIo;
   readonly marker: Buffer;
   pgid: number | undefined;
@@ -76,9 +78,14 @@ export class SlotLauncher {
     stdin.write("set -m\n");
     (child.stdout as Readable).on("data", (chunk: Buffer) => this.onOutput(chunk));
     (child.stdio[3] as Readable).on("data", (chunk: Buffer) => this.onControl(chunk));
+    (child.stdin as Writable).on("error", () => undefined); // a dead launcher surfaces through "exit"
     child.on("exit", () => {
-      if (this.child === child) this.child = undefined;
-      const p = this.pending;
+      if (this.child === child) {
+        this.child = undefined;
+        this.control = "";
+      }
+      const p = this.pending?.child === child ? this.pending : undefined;
+      if (p === undefined) return;
       this.pending = undefined;
       p?.settle({ error: new RunfleetError("INTERNAL", "the slot's process launcher exited unexpectedly") });
     });
@@ -112,6 +119,7 @@ export class SlotLauncher {
         Math.max(0, io.deadline - Date.now()),
       );
       const pending: Pending = {
+        child,
         io,
         marker: Buffer.from(`\0rf-end-${nonce} `),
         pgid: undefined,
