@@ -98,3 +98,23 @@ describe("deep nesting", () => {
     expect(problems.errors[0]?.location?.line).toBe(1);
   });
 });
+
+describe("YAML 1.1 booleans, as GitLab reads them", () => {
+  it.each([
+    ["yes", true],
+    ["On", true],
+    ["no", false],
+    ["OFF", false],
+    ["'yes'", "yes"],
+    ['"off"', "off"],
+    ["y", "y"],
+  ])("%s is %j", (text, value) => {
+    expect(parse(`v: ${text}\n`).plain).toEqual([{ v: value }]);
+  });
+});
+
+describe("keys", () => {
+  it("keep their text even when they read as booleans", () => {
+    expect(parse("on: 1\nNO: 2\n").plain).toEqual([{ on: 1, NO: 2 }]);
+  });
+});

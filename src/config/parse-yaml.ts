@@ -214,7 +214,7 @@ class Converter {
         this.problems.error("keys must be plain strings", { pos: keyPos, path });
         continue;
       }
-      const key = keyNode === null ? "" : String(scalarValue(keyNode) ?? "");
+      const key = keyNode === null ? "" : keyText(keyNode);
       const value =
         pair.value === null
           ? { kind: "scalar" as const, value: null, pos: keyPos }
@@ -251,9 +251,26 @@ class Converter {
   }
 }
 
+/**
+ * GitLab reads YAML with Ruby's Psych, which follows YAML 1.1 for booleans: unquoted yes/no/on/off
+ * are true/false there (`interruptible: yes` is valid), so they are here too.
+ */
+const YAML11_TRUE = /^(yes|on)$/i;
+const YAML11_FALSE = /^(no|off)$/i;
+
+/** Keys keep their text: a job or variable called `on` stays `on`. */
+function keyText(node: YamlScalar): string {
+  const v = node.value;
+  return v === null || v === undefined ? "" : String(v);
+}
+
 function scalarValue(node: YamlScalar): Scalar {
   const v = node.value;
   if (v === null || v === undefined) return null;
+  if (typeof v === "string" && node.type === "PLAIN") {
+    if (YAML11_TRUE.test(v)) return true;
+    if (YAML11_FALSE.test(v)) return false;
+  }
   if (typeof v === "string" || typeof v === "number" || typeof v === "boolean") return v;
   if (typeof v === "bigint") return Number(v);
   return String(v);
