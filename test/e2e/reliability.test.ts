@@ -169,14 +169,16 @@ again:
     await killGroup(runner.child);
 
     await waitUntil(
-      async () => (await jobs()).some((j) => j.name === "lost" && j.status === "failed"),
+      async () =>
+        (await jobs()).filter((j) => (j.name === "lost" || j.name === "again") && j.status === "failed")
+          .length === 2,
       30_000,
-      "the lost job to fail",
+      "both jobs of the killed runner to fail",
     );
     const lost = lastAttempts(await jobs()).find((j) => j.name === "lost");
     expect(lost).toMatchObject({ status: "failed", failureReason: "runner_system_failure" });
     const firstAttempt = (await jobs()).find((j) => j.name === "again" && j.attempt === 1);
-    expect(firstAttempt).toMatchObject({
+    expect(firstAttempt, JSON.stringify(firstAttempt)).toMatchObject({
       status: "failed",
       failureReason: "runner_system_failure",
       retried: true,
