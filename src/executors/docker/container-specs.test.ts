@@ -37,7 +37,10 @@ describe("container-create bodies", () => {
       labels,
       settings: parseDockerSettings({ memory: "256m", cpus: "0.5", volumes: ["/cache", "/a:/b"] }),
       placement: { network: "runfleet-job-1", extraHosts: ["db:10.0.0.2"] },
-      buildsMount: { host: "/var/builds/t/0", container: "/builds" },
+      mounts: [
+        { host: "/var/builds/t/0/g/p", container: "/builds/t/0/g/p" },
+        { host: "/var/builds/t/0/g/p.tmp", container: "/builds/t/0/g/p.tmp" },
+      ],
       workingDir: "/builds/g/p",
       scriptPath: "/builds/g/p.tmp/step_script.sh",
     });
@@ -49,7 +52,11 @@ describe("container-create bodies", () => {
       Tty: false,
       Volumes: { "/cache": {} },
       HostConfig: {
-        Binds: ["/var/builds/t/0:/builds", "/a:/b"],
+        Binds: [
+          "/var/builds/t/0/g/p:/builds/t/0/g/p",
+          "/var/builds/t/0/g/p.tmp:/builds/t/0/g/p.tmp",
+          "/a:/b",
+        ],
         NetworkMode: "runfleet-job-1",
         ExtraHosts: ["db:10.0.0.2"],
         Memory: 268435456,

@@ -81,14 +81,17 @@ export interface BuildContainerInput {
   readonly labels: Record<string, string>;
   readonly settings: DockerSettings;
   readonly placement: NetworkPlacement;
-  /** Host directory → `/builds` (or the container's builds dir). */
-  readonly buildsMount: { readonly host: string; readonly container: string };
+  /** Host directories → their place under `/builds`: the project directory and its temp directory. */
+  readonly mounts: readonly { readonly host: string; readonly container: string }[];
   readonly workingDir: string;
   /** The stage script's path inside the container. */
   readonly scriptPath: string;
 }
 
-/** The container one stage script runs in: the job image, the build dir mounted, `sh <script>`. */
+/**
+ * The container one stage script runs in: the job image, `sh <script>`, and only this job's project and
+ * temp directories mounted (not the whole builds directory: other slots' jobs stay out of sight).
+ */
 export function buildContainerBody(input: BuildContainerInput): ContainerCreateBody {
   const { binds, anonymous } = splitVolumes(input.settings.volumes);
   return {
@@ -102,7 +105,7 @@ export function buildContainerBody(input: BuildContainerInput): ContainerCreateB
     HostConfig: hostConfig(
       input.settings,
       input.placement,
-      [`${input.buildsMount.host}:${input.buildsMount.container}`, ...binds],
+      [...input.mounts.map((m) => `${m.host}:${m.container}`), ...binds],
       true,
     ),
   };

@@ -5,7 +5,7 @@
  */
 import { randomBytes } from "node:crypto";
 import { mkdir } from "node:fs/promises";
-import { join, resolve } from "node:path";
+import { join, posix, resolve } from "node:path";
 import { RunfleetError } from "../../errors/index.js";
 import type { JobImage, JobPayload, PullPolicy } from "../../protocol/index.js";
 import type { Executor, ExecutorFactory, ExecutorJob, ExecutorSettings, JobEnvironment } from "../types.js";
@@ -13,7 +13,7 @@ import { checkImageAllowed } from "./allowed-images.js";
 import { type JobLabels, LABEL_EXECUTOR, LABEL_JOB } from "./container-specs.js";
 import type { DockerClient } from "./docker-client.js";
 import { describeEngine, isLocalEngine, parseDockerHost } from "./docker-host.js";
-import { DockerJobEnvironment, JobResources } from "./docker-job.js";
+import { CONTAINER_BUILDS_DIR, DockerJobEnvironment, hostPathOf, JobResources } from "./docker-job.js";
 import { type DockerSettings, parseDockerSettings } from "./docker-settings.js";
 import { HttpDockerClient } from "./http-docker-client.js";
 import { ensureImage, type PulledImage } from "./image-puller.js";
@@ -40,6 +40,7 @@ function variable(payload: JobPayload, key: string): string | undefined {
 
 export class DockerExecutor implements Executor {
   readonly name = "docker";
+  readonly runsImages = true;
   readonly settings: DockerSettings;
   private readonly client: DockerClient;
   private readonly ownsClient: boolean;
@@ -77,8 +78,17 @@ export class DockerExecutor implements Executor {
     });
   }
 
+  /** `/builds/<runner short token>/<slot>/<project path>`, as the shell executor lays out its builds dir. */
+  private projectDirFor(job: ExecutorJob): string {
+    const info = job.payload.job_info;
+    const project = safePath(info.project_full_path ?? info.project_name);
+    return posix.join(CONTAINER_BUILDS_DIR, safePath(job.runnerShortToken), String(job.slot), project);
+  }
+
   async prepare(job: ExecutorJob): Promise<JobEnvironment> {
     const payload = job.payload;
+    // Checked before anything is pulled or created: a bad GIT_CLONE_PATH is a config error of the job.
+    const projectDir = this.projectDirFor(job);
     const imageName = payload.image?.name ?? this.settings.image;
     if (imageName === undefined || imageName.trim() === "") {
       throw new RunfleetError(
@@ -150,9 +160,7 @@ export class DockerExecutor implements Executor {
         track: (id) => resources.containers.add(id),
         log,
       });
-      const hostBuildsDir = join(this.buildsRoot, safePath(job.runnerShortToken), String(job.slot));
-      const projectPath = safePath(payload.job_info.project_full_path ?? payload.job_info.project_name);
-      await mkdir(join(hostBuildsDir, projectPath), { recursive: true });
+      await mkdir(hostPathOf(this.buildsRoot, projectDir), { recursive: true });
       log(`Using docker image ${main.ref} ${main.info.id.slice(0, 19)}`);
       return new DockerJobEnvironment(
         {
@@ -162,8 +170,8 @@ export class DockerExecutor implements Executor {
           image: main.ref,
           entrypoint: jobImage.entrypoint,
           namePrefix,
-          hostBuildsDir,
-          projectPath,
+          hostBuildsDir: this.buildsRoot,
+          projectDir,
         },
         resources,
         { network, extraHosts },

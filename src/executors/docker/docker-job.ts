@@ -5,7 +5,7 @@
  * call may have left behind.
  */
 import { mkdir, rm, writeFile } from "node:fs/promises";
-import { dirname, join } from "node:path";
+import { dirname, join, relative } from "node:path";
 import type { SourcesSpec, StageName } from "../../jobscript/index.js";
 import type { JobEnvironment, StageIo, StageOutcome } from "../types.js";
 import {
@@ -22,6 +22,11 @@ import { runStageContainer } from "./stage-container.js";
 
 export const CONTAINER_BUILDS_DIR = "/builds";
 
+/** The host directory standing for a path under /builds. */
+export function hostPathOf(hostBuildsDir: string, containerPath: string): string {
+  return join(hostBuildsDir, relative(CONTAINER_BUILDS_DIR, containerPath));
+}
+
 export interface DockerJobInit {
   readonly client: DockerClient;
   readonly settings: DockerSettings;
@@ -29,10 +34,10 @@ export interface DockerJobInit {
   readonly image: string;
   readonly entrypoint: readonly string[] | undefined;
   readonly namePrefix: string;
-  /** Host directory mounted at /builds. */
+  /** The host directory that stands for /builds. */
   readonly hostBuildsDir: string;
-  /** The project path under the builds dir. */
-  readonly projectPath: string;
+  /** `CI_PROJECT_DIR` as the job sees it, under /builds. */
+  readonly projectDir: string;
 }
 
 export class JobResources {
@@ -75,9 +80,9 @@ export class DockerJobEnvironment implements JobEnvironment {
     private readonly placement: NetworkPlacement,
     notices: readonly string[],
   ) {
-    this.projectDir = `${CONTAINER_BUILDS_DIR}/${init.projectPath}`;
+    this.projectDir = init.projectDir;
     this.tempDir = `${this.projectDir}.tmp`;
-    this.hostProjectDir = join(init.hostBuildsDir, init.projectPath);
+    this.hostProjectDir = hostPathOf(init.hostBuildsDir, init.projectDir);
     this.hostTempDir = `${this.hostProjectDir}.tmp`;
     this.notices = [...notices];
   }
@@ -99,6 +104,10 @@ export class DockerJobEnvironment implements JobEnvironment {
     const hostScript = join(this.hostTempDir, `${stage}.sh`);
     await mkdir(dirname(hostScript), { recursive: true });
     await mkdir(this.hostProjectDir, { recursive: true });
+    const mounts = [
+      { host: this.hostProjectDir, container: this.projectDir },
+      { host: this.hostTempDir, container: this.tempDir },
+    ];
     await writeFile(hostScript, `exec 2>&1\n${script}`, { mode: 0o700 });
     this.stageCount += 1;
     return runStageContainer(
@@ -111,7 +120,7 @@ export class DockerJobEnvironment implements JobEnvironment {
           labels: labelsFor(this.init.labels, "build"),
           settings: this.init.settings,
           placement: this.placement,
-          buildsMount: { host: this.init.hostBuildsDir, container: CONTAINER_BUILDS_DIR },
+          mounts,
           workingDir: this.projectDir,
           scriptPath: `${this.tempDir}/${stage}.sh`,
         }),
