@@ -185,6 +185,7 @@ IMAGE_BASE="${TEST_IMAGE%/*}"
 GIT_IMAGE="$IMAGE_BASE/git:latest"
 SERVICE_IMAGE="$IMAGE_BASE/http-service:latest"
 SILENT_SERVICE_IMAGE="$IMAGE_BASE/silent-service:latest"
+SH_ONLY_IMAGE="$IMAGE_BASE/sh-only:latest"
 
 install_registry_packages() {
   local missing=()
@@ -226,6 +227,18 @@ build_docker_test_images() {
     echo "hello from the service" >"$ctx/www/index.html"
     printf 'FROM %s\nCOPY www/ /www/\nEXPOSE 8080\nCMD ["httpd", "-f", "-p", "8080", "-h", "/www"]\n' "$TEST_IMAGE" >"$ctx/Containerfile"
     build_derived_image "$SERVICE_IMAGE" "$ctx"
+  fi
+  if ! podman image exists "$SH_ONLY_IMAGE"; then
+    # What the docker executor promises to need from a job image: a POSIX sh, nothing else (no /tmp,
+    # no /etc/passwd, no git, no bash).
+    log "building $SH_ONLY_IMAGE (only /bin/sh and busybox)"
+    ctx="$(mktemp -d)"
+    mkdir -p "$ctx/bin"
+    cp /bin/busybox "$ctx/bin/busybox"
+    ln -s busybox "$ctx/bin/sh"
+    tar -C "$ctx" -cf "$ctx.tar" .
+    podman import --quiet --change 'ENV PATH=/bin' --change 'CMD ["/bin/sh"]' "$ctx.tar" "$SH_ONLY_IMAGE" >/dev/null
+    rm -rf "$ctx" "$ctx.tar"
   fi
   if ! podman image exists "$SILENT_SERVICE_IMAGE"; then
     log "building $SILENT_SERVICE_IMAGE (EXPOSEs 8080, never listens)"

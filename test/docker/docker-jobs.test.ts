@@ -17,6 +17,7 @@ import {
   REGISTRY_PASSWORD,
   REGISTRY_USER,
   SERVICE_IMAGE,
+  SH_ONLY_IMAGE,
   SILENT_SERVICE_IMAGE,
   TEST_DOCKER_HOST,
   testClient,
@@ -91,6 +92,21 @@ describe.skipIf(!enabled)("docker executor jobs (podman)", () => {
     const job = await runJob({ script: [". /etc/os-release", 'echo "os=$ID name=$NAME"'] });
     expect(job.record.status).toBe("success");
     expect(plain(job.trace)).toContain("os=busybox name=Runfleet test busybox");
+  });
+
+  it("needs only a POSIX sh in the image: no /tmp, /etc/passwd, git or bash", async () => {
+    const job = await runJob({
+      image: { name: SH_ONLY_IMAGE },
+      variables: [{ key: "CONF", value: "from-a-file-variable", masked: false, file: true, raw: false }],
+      script: [
+        "test ! -e /tmp && test ! -e /etc/passwd && ! command -v git && ! command -v bash",
+        'echo "conf=$(cat "$CONF")"',
+        "test -f README.md && echo checked-out",
+      ],
+    });
+    expect(plain(job.trace)).toContain("conf=from-a-file-variable");
+    expect(plain(job.trace)).toContain("checked-out");
+    expect(job.record.status).toBe("success");
   });
 
   it("reaches services by their derived and explicit aliases", async () => {

@@ -10,6 +10,7 @@ export const BUSYBOX_IMAGE = "localhost/runfleet-test/busybox:latest";
 export const GIT_IMAGE = "localhost/runfleet-test/git:latest";
 export const SERVICE_IMAGE = "localhost/runfleet-test/http-service:latest";
 export const SILENT_SERVICE_IMAGE = "localhost/runfleet-test/silent-service:latest";
+export const SH_ONLY_IMAGE = "localhost/runfleet-test/sh-only:latest";
 export const REGISTRY = "127.0.0.1:5000";
 export const REGISTRY_USER = process.env.RUNFLEET_REGISTRY_USER ?? "runfleet";
 export const REGISTRY_PASSWORD = process.env.RUNFLEET_REGISTRY_PASSWORD ?? "runfleet-test-pw";
@@ -22,7 +23,7 @@ async function probe(): Promise<boolean> {
   const client = testClient();
   try {
     await client.ping();
-    for (const image of [BUSYBOX_IMAGE, GIT_IMAGE, SERVICE_IMAGE, SILENT_SERVICE_IMAGE])
+    for (const image of [BUSYBOX_IMAGE, GIT_IMAGE, SERVICE_IMAGE, SILENT_SERVICE_IMAGE, SH_ONLY_IMAGE])
       if ((await client.inspectImage(image)) === undefined) return false;
     return true;
   } catch {
