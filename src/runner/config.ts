@@ -48,3 +48,42 @@ export function shortToken(token: string): string {
   const bare = token.replace(/^glrt-(t\d+_)?/, "");
   return bare.slice(0, 8) || "runner";
 }
+
+export interface LocalRunnerInput {
+  readonly url: string;
+  readonly token: string;
+  /** Jobs at once (`concurrent`, and the entry's `limit`). */
+  readonly concurrency: number;
+  readonly buildsDir: string;
+  readonly cacheDir: string;
+  readonly executor?: string;
+  readonly name?: string;
+  readonly environment?: readonly string[];
+}
+
+/** A one-runner configuration, for embedding the manager (e.g. a local run against its own coordinator). */
+export function localRunnerConfig(input: LocalRunnerInput): RunnerManagerConfig {
+  return {
+    concurrent: input.concurrency,
+    checkInterval: DEFAULTS.checkInterval,
+    logLevel: "warn",
+    runners: [
+      {
+        name: input.name ?? "local",
+        url: input.url,
+        token: input.token,
+        executor: input.executor ?? "shell",
+        limit: input.concurrency,
+        // Several polls in flight let a long-polling coordinator hand out a fan-out quickly.
+        requestConcurrency: Math.max(1, Math.min(4, input.concurrency)),
+        buildsDir: input.buildsDir,
+        cacheDir: input.cacheDir,
+        environment: input.environment ?? [],
+        outputLimitKb: DEFAULTS.outputLimitKb,
+        customBuildDirEnabled: false,
+        cache: {},
+        executorSection: {},
+      },
+    ],
+  };
+}

@@ -4,7 +4,9 @@
 export { GitLabApiClient, RUNNER_VERSION, runnerInfo } from "./api-client.js";
 export {
   DEFAULTS,
+  type LocalRunnerInput,
   type LogLevel,
+  localRunnerConfig,
   type RunnerEntryConfig,
   type RunnerManagerConfig,
   shortToken,

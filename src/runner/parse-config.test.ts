@@ -122,3 +122,24 @@ describe("shortToken", () => {
     ["plain", "plain"],
   ])("%s → %s", (t, s) => expect(shortToken(t)).toBe(s));
 });
+
+describe("localRunnerConfig", () => {
+  it("builds a one-runner shell configuration bounded by the concurrency", async () => {
+    const { localRunnerConfig } = await import("./config.js");
+    const config = localRunnerConfig({
+      url: "http://127.0.0.1:1",
+      token: "t",
+      concurrency: 8,
+      buildsDir: "/b",
+      cacheDir: "/c",
+    });
+    expect(config.concurrent).toBe(8);
+    expect(config.runners[0]).toMatchObject({
+      executor: "shell",
+      limit: 8,
+      requestConcurrency: 4,
+      buildsDir: "/b",
+      cacheDir: "/c",
+    });
+  });
+});
