@@ -91,7 +91,7 @@ export function readAgentConfig(env: Env): AgentConfig {
     launchRatePerSecond: rate,
     launchBurst: integer(env, "RUNFLEET_NODE_LAUNCH_BURST", rate, 0),
     maxPods: integer(env, "RUNFLEET_NODE_MAX_PODS", 1000, 1),
-    shutdownGraceSeconds: integer(env, "RUNFLEET_NODE_SHUTDOWN_GRACE_S", 5, 0),
+    shutdownGraceSeconds: integer(env, "RUNFLEET_NODE_SHUTDOWN_GRACE_S", 3, 0),
     leaseSeconds: integer(env, "RUNFLEET_NODE_LEASE_SECONDS", 40, 10),
     taints: parseTaints(env.RUNFLEET_NODE_TAINTS),
   };

@@ -105,10 +105,14 @@ export async function startAgent(config: AgentConfig, log: (message: string) => 
   return {
     port,
     async stop() {
+      const began = Date.now();
+      const pods = manager.size;
       await manager.shutdown(config.shutdownGraceSeconds);
+      log(`${pods} pod(s) stopped after ${Date.now() - began} ms`);
       await informer.stop();
       registrar.stop();
       await runtime.cleanupAll();
+      log(`runtime cleaned up after ${Date.now() - began} ms`);
       // close() alone waits for the API server's idle keep-alive connections and open log followers.
       const closed = new Promise((done) => server.close(done));
       server.closeAllConnections();
