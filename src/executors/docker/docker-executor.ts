@@ -5,9 +5,10 @@
  */
 import { randomBytes } from "node:crypto";
 import { mkdir } from "node:fs/promises";
-import { join, posix, resolve } from "node:path";
+import { join, resolve } from "node:path";
 import { RunfleetError } from "../../errors/index.js";
 import type { JobImage, JobPayload, PullPolicy } from "../../protocol/index.js";
+import { projectDirFor } from "../clone-path.js";
 import type { Executor, ExecutorFactory, ExecutorJob, ExecutorSettings, JobEnvironment } from "../types.js";
 import { checkImageAllowed } from "./allowed-images.js";
 import { type JobLabels, LABEL_EXECUTOR, LABEL_JOB } from "./container-specs.js";
@@ -28,12 +29,6 @@ export interface DockerExecutorOptions {
   readonly env?: NodeJS.ProcessEnv;
 }
 
-/** A project path made safe as a directory path: no empty, `.` or `..` segments. */
-function safePath(path: string): string {
-  const parts = path.split("/").filter((p) => p !== "" && p !== "." && p !== "..");
-  return parts.length > 0 ? parts.join("/") : "project";
-}
-
 function variable(payload: JobPayload, key: string): string | undefined {
   return [...payload.variables].reverse().find((v) => v.key === key)?.value;
 }
@@ -45,6 +40,7 @@ export class DockerExecutor implements Executor {
   private readonly client: DockerClient;
   private readonly ownsClient: boolean;
   private readonly buildsRoot: string;
+  private readonly customBuildDir: boolean;
   private readonly executorKey = randomBytes(6).toString("hex");
   private readonly env: NodeJS.ProcessEnv;
 
@@ -67,6 +63,7 @@ export class DockerExecutor implements Executor {
     this.client = options.client ?? new HttpDockerClient(address);
     this.ownsClient = options.client === undefined;
     this.buildsRoot = resolve(settings.buildsDir ?? join(process.cwd(), "builds"));
+    this.customBuildDir = settings.customBuildDir === true;
   }
 
   private policies(image: JobImage): readonly PullPolicy[] {
@@ -78,17 +75,10 @@ export class DockerExecutor implements Executor {
     });
   }
 
-  /** `/builds/<runner short token>/<slot>/<project path>`, as the shell executor lays out its builds dir. */
-  private projectDirFor(job: ExecutorJob): string {
-    const info = job.payload.job_info;
-    const project = safePath(info.project_full_path ?? info.project_name);
-    return posix.join(CONTAINER_BUILDS_DIR, safePath(job.runnerShortToken), String(job.slot), project);
-  }
-
   async prepare(job: ExecutorJob): Promise<JobEnvironment> {
     const payload = job.payload;
     // Checked before anything is pulled or created: a bad GIT_CLONE_PATH is a config error of the job.
-    const projectDir = this.projectDirFor(job);
+    const projectDir = projectDirFor(job, CONTAINER_BUILDS_DIR, this.customBuildDir);
     const imageName = payload.image?.name ?? this.settings.image;
     if (imageName === undefined || imageName.trim() === "") {
       throw new RunfleetError(
