@@ -98,6 +98,20 @@ describe("runfleet runner as a process", () => {
     expect(job.failureReason).toMatch(/runner_system_failure|stuck_or_timeout_failure/);
   });
 
+  it("SIGTERM during a drain escalates to aborting the running job", async () => {
+    const { child, exited } = startRunner();
+    const pipeline = await submit(["sleep 60"]);
+    await waitFor(pipeline, ["running"]);
+    child.kill("SIGQUIT");
+    await new Promise((r) => setTimeout(r, 300));
+    child.kill("SIGTERM");
+    expect(await exited).toBe(0);
+    expect(await waitFor(pipeline, ["failed", "success", "canceled"])).toMatchObject({
+      status: "failed",
+      failureReason: "runner_system_failure",
+    });
+  });
+
   it("SIGTERM aborts the running job and reports it failed (runner_system_failure)", async () => {
     const { child, exited } = startRunner();
     const pipeline = await submit(["echo started", "sleep 60"]);

@@ -55,10 +55,12 @@ export const runnerCommand: Command = {
     }
     const manager = new RunnerManager({ config, systemId: await systemIdFor(options.config) });
     const done = new Promise<void>((resolve) => {
-      let stopping = false;
+      let mode: "running" | "draining" | "stopping" = "running";
+      // SIGQUIT drains; SIGINT/SIGTERM abort — also during a drain, which they escalate. A second
+      // SIGINT/SIGTERM falls through to Node's default and ends the process at once.
       const finish = (how: "drain" | "stop") => () => {
-        if (stopping) return;
-        stopping = true;
+        if (mode === "stopping" || (how === "drain" && mode === "draining")) return;
+        mode = how === "drain" ? "draining" : "stopping";
         process.stderr.write(
           how === "drain"
             ? "runfleet runner: draining: running jobs finish, no new ones\n"
