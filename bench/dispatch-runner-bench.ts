@@ -8,8 +8,8 @@
  *   tsx bench/dispatch-runner-bench.ts [--jobs 2000] [--concurrent 64] [--requests 16]
  */
 import { execFileSync, spawn } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
@@ -18,6 +18,23 @@ import { Coordinator } from "../src/coordinator/coordinator.js";
 import type { Executor, JobEnvironment, StageOutcome } from "../src/executors/index.js";
 import { planPipeline } from "../src/plan/index.js";
 import { RunnerManager } from "../src/runner/index.js";
+
+/** CPU time (user + system) of a process and all its descendants (tsx runs the script in a child), from /proc. */
+function processCpuMs(pid: number | undefined): number {
+  if (pid === undefined) return 0;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    const own = ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+    const children = readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8")
+      .trim()
+      .split(" ")
+      .filter(Boolean);
+    return own + children.reduce((sum, child) => sum + processCpuMs(Number(child)), 0);
+  } catch {
+    return 0;
+  }
+}
 
 const OK: StageOutcome = { kind: "exited", exitCode: 0 };
 
@@ -135,6 +152,8 @@ async function main(): Promise<void> {
   const runner = spawn(tsx, [self, "--role-runner", JSON.stringify(runnerArgs)], { stdio: "inherit" });
   try {
     await new Promise((r) => setTimeout(r, 1500));
+    const runnerCpuBefore = processCpuMs(runner.pid);
+    const cpuBefore = process.cpuUsage();
     const started = performance.now();
     const pipeline = await coordinator.submitPipeline({
       projectId: project.id,
@@ -155,6 +174,9 @@ async function main(): Promise<void> {
     });
     const seconds = (performance.now() - started) / 1000;
     const n = planned.plan.jobs.length;
+    const cpu = process.cpuUsage(cpuBefore);
+    const coordinatorMs = (cpu.user + cpu.system) / 1000 / n;
+    const runnerMs = (processCpuMs(runner.pid) - runnerCpuBefore) / n;
     // Where a job's time goes: waiting in the queue, handed out but not yet acknowledged, running.
     const records = await coordinator.listJobs(pipeline.id);
     const median = (xs: number[]) => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
@@ -179,7 +201,10 @@ async function main(): Promise<void> {
     process.stdout.write(
       `dispatch through coordinator + RunnerManager (no-op executor): ${n} jobs in ${seconds.toFixed(2)} s = ` +
         `${(n / seconds).toFixed(0)} jobs/s (goal 2,000/s), pipeline ${end}, concurrent ${concurrent}, ` +
-        `${requests} requests in flight\n`,
+        `${requests} requests in flight\n` +
+        `CPU per job: coordinator ${coordinatorMs.toFixed(2)} ms, runner manager ${runnerMs.toFixed(2)} ms ` +
+        `(so ${(1000 / (coordinatorMs + runnerMs)).toFixed(0)} jobs/s per core if both shared one; load average ` +
+        `${loadavg()[0]?.toFixed(1)})\n`,
     );
   } finally {
     runner.kill("SIGTERM");
