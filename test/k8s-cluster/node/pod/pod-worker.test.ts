@@ -10,7 +10,7 @@ import { readLogFile } from "../logs/container-log.js";
 import { LogStore } from "../logs/log-store.js";
 import { ProcessRuntime } from "../runtimes/process-runtime.js";
 import { EventRecorder } from "./event-recorder.js";
-import { PodWorker, podHostname } from "./pod-worker.js";
+import { PodWorker } from "./pod-worker.js";
 
 /** Records what the worker writes to the API; serves ConfigMaps and tokens. A port fake, not the worker. */
 class FakeApi implements KubeClient {
@@ -346,16 +346,5 @@ describe("PodWorker", () => {
     expect(api.last?.containerStatuses?.[0]?.state).toMatchObject({
       terminated: { exitCode: 137, reason: "ContainerStatusUnknown", startedAt: "2026-01-01T00:00:01Z" },
     });
-  });
-});
-
-describe("podHostname", () => {
-  it.each([
-    { name: "job-1", hostname: undefined, out: "job-1" },
-    { name: "job-1", hostname: "build", out: "build" },
-    { name: `${"a".repeat(62)}-bcd`, hostname: undefined, out: "a".repeat(62) },
-  ])("$name / $hostname → $out", ({ name, hostname, out }) => {
-    const pod: Pod = { metadata: { name }, spec: { containers: [], ...(hostname ? { hostname } : {}) } };
-    expect(podHostname(pod)).toBe(out);
   });
 });

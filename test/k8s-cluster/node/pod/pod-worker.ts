@@ -13,7 +13,6 @@ import {
   type PodRuntime,
   type RunningContainer,
 } from "../runtimes/pod-runtime.js";
-import { lostRun, runFromApi } from "./api-state.js";
 import { type ApiServerAddress, expandReferences, resolveContainerEnv } from "./container-env.js";
 import type { ContainerRecord, PodRunState, PodVerdict } from "./container-run.js";
 import type { EventRecorder, EventType } from "./event-recorder.js";
@@ -21,6 +20,17 @@ import type { NodeAllocatable, PodAddresses } from "./field-ref.js";
 import { PodResources } from "./pod-resources.js";
 import { buildPodStatus, computePhase } from "./pod-status.js";
 import { StatusReporter } from "./status-reporter.js";
+import {
+  initialRunState,
+  isTerminal,
+  podHostname,
+  restartBackoffMs,
+  restoreLostRuns,
+  type StopCause,
+  signal,
+  stopVerdict,
+  wasStartedBefore,
+} from "./worker-support.js";
 
 export interface WorkerDeps {
   readonly client: KubeClient;
@@ -34,25 +44,6 @@ export interface WorkerDeps {
   readonly log: (message: string) => void;
   readonly events: EventRecorder;
 }
-
-type StopCause = "deleted" | "deadline" | "shutdown";
-
-/** A one-shot latch: `fire` may be called any number of times. */
-function signal(): { promise: Promise<void>; fire: () => void } {
-  let fire: () => void = () => {};
-  const promise = new Promise<void>((resolve) => {
-    fire = resolve;
-  });
-  return { promise, fire: () => fire() };
-}
-
-/** The kubelet cuts a pod's hostname to 63 characters and drops trailing dots and dashes. */
-export function podHostname(pod: Pod): string {
-  return (pod.spec.hostname ?? pod.metadata.name).slice(0, 63).replace(/[-.]+$/, "");
-}
-
-const isTerminal = (pod: Pod) => pod.status?.phase === "Succeeded" || pod.status?.phase === "Failed";
-const restartBackoffMs = (restarts: number) => Math.min(1000 * 2 ** (restarts - 1), 30_000);
 
 /**
  * One pod's life on this node: Fargate launch wait, volumes, init containers in order, app
@@ -89,29 +80,7 @@ export class PodWorker {
   ) {
     this.pod = pod;
     this.uid = pod.metadata.uid ?? "";
-    const policy = (c: Container) => c.restartPolicy === "Always";
-    const hasInit = (pod.spec.initContainers ?? []).length > 0;
-    const record = (c: Container, sidecar: boolean, reason: string): ContainerRecord => {
-      const r: ContainerRecord = {
-        name: c.name,
-        image: c.image ?? "",
-        sidecar,
-        state: { kind: "waiting", reason },
-        lastState: undefined,
-        restartCount: 0,
-      };
-      this.specs.set(r, c);
-      return r;
-    };
-    this.state = {
-      startTime: undefined,
-      sandboxReady: false,
-      init: (pod.spec.initContainers ?? []).map((c) => record(c, policy(c), "PodInitializing")),
-      app: pod.spec.containers.map((c) =>
-        record(c, false, hasInit ? "PodInitializing" : "ContainerCreating"),
-      ),
-      verdict: undefined,
-    };
+    this.state = initialRunState(pod, (record, container) => this.specs.set(record, container));
     const ns = this.namespace;
     this.reporter = new StatusReporter(
       deps.client,
@@ -169,7 +138,7 @@ export class PodWorker {
       if (this.pod.metadata.deletionTimestamp) await this.deleteFromApi();
       return;
     }
-    if (this.wasStartedBefore()) {
+    if (wasStartedBefore(this.pod)) {
       await this.markLost();
       return;
     }
@@ -187,31 +156,9 @@ export class PodWorker {
     await this.finish();
   }
 
-  /** Statuses from a previous agent run: its processes or containers were stopped with it. */
-  private wasStartedBefore(): boolean {
-    const statuses = [
-      ...(this.pod.status?.initContainerStatuses ?? []),
-      ...(this.pod.status?.containerStatuses ?? []),
-    ];
-    return statuses.some((s) => "running" in s.state || "terminated" in s.state);
-  }
-
   private async markLost(): Promise<void> {
     const now = new Date();
-    const restore = (records: ContainerRecord[], statuses = this.pod.status?.containerStatuses) => {
-      for (const r of records) {
-        const run = lostRun(
-          runFromApi(
-            statuses?.find((s) => s.name === r.name),
-            now,
-          ),
-          now,
-        );
-        if (run) r.state = run;
-      }
-    };
-    restore(this.state.init, this.pod.status?.initContainerStatuses);
-    restore(this.state.app);
+    restoreLostRuns(this.state, this.pod, now);
     this.state.startTime = this.pod.status?.startTime ? new Date(this.pod.status.startTime) : now;
     this.state.verdict = {
       phase: "Failed",
@@ -503,16 +450,7 @@ export class PodWorker {
     clearTimeout(this.deadlineTimer);
     clearTimeout(this.refreshTimer);
     const phase = computePhase(this.state, this.pod.spec.restartPolicy ?? "Always");
-    if (this.stopCause === "shutdown") {
-      // As the kubelet's graceful node shutdown reports it, whatever the exit codes were.
-      this.state.verdict ??= {
-        phase: "Failed",
-        reason: "Terminated",
-        message: "Pod was terminated in response to the node agent stopping",
-      };
-    } else if (this.stopCause && phase !== "Succeeded" && phase !== "Failed") {
-      this.state.verdict ??= { phase: "Failed", reason: "Terminated", message: "Pod was deleted" };
-    }
+    if (this.stopCause) this.state.verdict ??= stopVerdict(this.stopCause, phase);
     this.finished = true;
     if (!this.removed) {
       this.reporter.report();
