@@ -90,6 +90,20 @@ describe("DockerExecutor bookkeeping (fake engine)", () => {
     expect(fake.containers.size).toBe(0);
   });
 
+  it("keeps the exit code and warns in the output when the engine's log stream breaks", async () => {
+    const { fake, executor } = setup();
+    const env = await executor.prepare({ payload: payload(), slot: 0, runnerShortToken: "r" });
+    fake.failures.set("followLogs", new RunfleetError("UNAVAILABLE", "stream reset"));
+    fake.exitCode = 4;
+    const out: Uint8Array[] = [];
+    const outcome = await env.runScript("step_script", "exit 4", { ...io(), sink: (c) => out.push(c) });
+    expect(outcome).toEqual({ kind: "exited", exitCode: 4 });
+    expect(Buffer.concat(out).toString()).toContain(
+      "WARNING: the job's output stream from the engine broke: stream reset",
+    );
+    expect(fake.containers.size).toBe(0);
+  });
+
   it("close() removes what a job still has on the engine", async () => {
     const { fake, executor } = setup();
     await executor.prepare({ payload: payload([{ name: "redis:7" }]), slot: 0, runnerShortToken: "r" });

@@ -55,6 +55,7 @@ export class FakeDockerClient implements DockerClient {
     if (c) c.running = true;
   }
   async followLogs(_id: string, onFrame: (frame: StreamFrame) => void): Promise<void> {
+    this.fail("followLogs");
     if (this.output !== "") onFrame({ stream: "stdout", data: Buffer.from(this.output) });
   }
   async logsTail(): Promise<string> {

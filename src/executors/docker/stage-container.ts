@@ -35,16 +35,27 @@ export async function runStageContainer(stage: StageContainer, io: StageIo): Pro
   try {
     await client.startContainer(id);
     if (io.signal.aborted) onAbort();
-    const logs = client.followLogs(id, (frame) => io.sink(frame.data), logsDone.signal);
+    let logsBroke: unknown;
+    const logs = client
+      .followLogs(id, (frame) => io.sink(frame.data), logsDone.signal)
+      .catch((err) => {
+        logsBroke = err;
+      });
     const exitCode = await client.waitContainer(id);
     // The log stream ends with the container; a bounded wait covers engines that keep it open.
     await Promise.race([logs, new Promise((r) => setTimeout(r, 2_000))]);
+    if (logsBroke !== undefined) {
+      // The script's result still counts; the trace says that its output may be incomplete.
+      const why = logsBroke instanceof Error ? logsBroke.message : String(logsBroke);
+      io.sink(Buffer.from(`\nWARNING: the job's output stream from the engine broke: ${why}\n`));
+    }
     return ending ? { kind: ending } : { kind: "exited", exitCode };
   } finally {
     clearTimeout(timer);
     if (grace) clearTimeout(grace);
     io.signal.removeEventListener("abort", onAbort);
     logsDone.abort();
-    await client.removeContainer(id);
+    // A removal the engine refuses now is retried by the job's cleanup, which sweeps by label.
+    await client.removeContainer(id).catch(() => undefined);
   }
 }
