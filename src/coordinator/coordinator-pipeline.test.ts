@@ -306,8 +306,19 @@ describe("pipelines through the protocol", () => {
     });
     const gen = await client.nextJob();
     await client.update(gen.id, gen.token, { state: "running" });
-    const yaml =
-      "stages: [test]\nvariables:\n  GREETING: hi\nshard:\n  stage: test\n  parallel: 2\n  script: [echo $GREETING]\n";
+    const yaml = [
+      "stages: [test]",
+      "variables:",
+      "  GREETING: hi",
+      "shard:",
+      "  stage: test",
+      "  parallel: 2",
+      "  needs:",
+      "    - pipeline: $PARENT_PIPELINE_ID",
+      "      job: generate",
+      "  script: [echo $GREETING]",
+      "",
+    ].join("\n");
     const zip = Buffer.from(zipSync({ "child.yml": new TextEncoder().encode(yaml) }));
     expect((await client.uploadArtifact(gen.id, gen.token, zip)).status).toBe(201);
     await client.update(gen.id, gen.token, { state: "success" });
@@ -316,6 +327,13 @@ describe("pipelines through the protocol", () => {
     const vars = Object.fromEntries((shards[0]?.variables ?? []).map((v) => [v.key, v.value]));
     expect(vars).toMatchObject({ GREETING: "hi", CI_NODE_TOTAL: "2", CI_PIPELINE_SOURCE: "parent_pipeline" });
     expect(shards[0]?.steps[0]?.script).toEqual(["echo $GREETING"]);
+    // needs:pipeline: the parent job's archive, downloadable with the child job's token.
+    expect(shards[0]?.dependencies.map((d) => [d.id, d.name, d.artifacts_file?.size])).toEqual([
+      [gen.id, "generate", zip.length],
+    ]);
+    const download = await client.downloadArtifact(gen.id, shards[0]?.token ?? "");
+    expect(download.status).toBe(200);
+    expect(download.body.equals(zip)).toBe(true);
     for (const j of shards) await client.runJob(j);
     expect((await t.coordinator.getPipeline(pid))?.status).toBe("success");
   });

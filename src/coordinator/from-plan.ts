@@ -48,6 +48,9 @@ function submittedJobFromPlan(job: PlannedJob, cacheKeyFromFiles: CacheKeyFromFi
         ? null
         : job.needs.map((n) => ({ job: n.name, artifacts: n.artifacts, optional: n.optional })),
     dependencies: job.dependencies ?? null,
+    parentNeeds: job.pipelineNeeds
+      .filter((n) => n.artifacts && /PARENT_PIPELINE_ID/.test(n.pipeline))
+      .map((n) => n.job),
     when: job.when,
     startInSeconds: job.startIn ?? 0,
     allowFailure: allow === true,

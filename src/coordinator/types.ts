@@ -85,6 +85,8 @@ export interface SubmittedJob {
   readonly needs: readonly NeedRef[] | null;
   /** null = every job of earlier stages (or the `needs` with artifacts). */
   readonly dependencies: readonly string[] | null;
+  /** Jobs of the parent pipeline whose artifacts this child-pipeline job downloads (`needs:pipeline`). */
+  readonly parentNeeds?: readonly string[];
   readonly when: JobWhen;
   /** For `when: delayed`. */
   readonly startInSeconds: number;
@@ -155,6 +157,8 @@ export interface JobRecord {
   readonly status: JobStatus;
   readonly needs: readonly NeedRef[] | null;
   readonly dependencies: readonly string[] | null;
+  /** Absent = none; see `SubmittedJob.parentNeeds`. */
+  readonly parentNeeds?: readonly string[];
   readonly when: JobWhen;
   readonly startInSeconds: number;
   readonly allowFailure: boolean;

@@ -35,6 +35,7 @@ export function newJobsFor(submission: PipelineSubmission, projectId: number, no
       status: "created",
       needs: job.needs,
       dependencies: job.dependencies,
+      parentNeeds: job.parentNeeds ?? [],
       when: job.when,
       startInSeconds: job.startInSeconds,
       allowFailure: job.allowFailure,

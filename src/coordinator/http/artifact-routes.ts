@@ -14,6 +14,7 @@ import { parseDotenv } from "../artifacts/dotenv.js";
 import { parseDurationSeconds } from "../artifacts/expire-in.js";
 import { boundaryOf, findFilePart } from "../artifacts/multipart.js";
 import { dependencyJobs } from "../payload/dependencies.js";
+import type { JobRecord } from "../types.js";
 import { type ApiContext, jobForToken } from "./api-context.js";
 import { FORBIDDEN, message, type Reply, readBody, send } from "./http-io.js";
 
@@ -84,7 +85,8 @@ export async function downloadArtifact(
     (requester.pipelineId === target.pipelineId &&
       dependencyJobs(requester, await ctx.engine.listJobs(requester.pipelineId)).some(
         (d) => d.id === target.id,
-      ));
+      )) ||
+    (await isParentNeed(ctx, requester, target));
   if (!allowed) return FORBIDDEN;
   const archive = (await ctx.store.listArtifacts(target.id)).find((a) => a.type === "archive");
   if (archive === undefined) return message(404, "404 Not Found");
@@ -103,4 +105,11 @@ export async function downloadArtifact(
     res.destroy();
   });
   return undefined;
+}
+
+/** A child-pipeline job reading a parent job it names in `needs: pipeline: $PARENT_PIPELINE_ID`. */
+async function isParentNeed(ctx: ApiContext, requester: JobRecord, target: JobRecord): Promise<boolean> {
+  if (!(requester.parentNeeds ?? []).includes(target.name)) return false;
+  const pipeline = await ctx.engine.getPipeline(requester.pipelineId);
+  return pipeline?.parentPipelineId === target.pipelineId;
 }

@@ -6,7 +6,7 @@ import { Headers } from "../../protocol/index.js";
 import { buildPayload, repoUrlFor } from "../payload/build-payload.js";
 import { dependencyJobs } from "../payload/dependencies.js";
 import { hashToken } from "../tokens.js";
-import type { ArtifactRecord, JobRecord, RunnerRecord } from "../types.js";
+import type { ArtifactRecord, DotenvVariable, JobRecord, PipelineRecord, RunnerRecord } from "../types.js";
 import type { ApiContext } from "./api-context.js";
 import { FORBIDDEN, json, message, type Reply } from "./http-io.js";
 import { type JsonObject, optionalString, requiredString } from "./validate.js";
@@ -58,7 +58,10 @@ async function payloadFor(ctx: ApiContext, job: JobRecord, runner: RunnerRecord,
   if (pipeline === undefined || project === undefined) {
     throw new Error(`job ${job.id} lost its pipeline or project`);
   }
-  const deps = dependencyJobs(job, await ctx.engine.listJobs(pipeline.id));
+  const deps = [
+    ...dependencyJobs(job, await ctx.engine.listJobs(pipeline.id)),
+    ...(await parentDependencies(ctx, job, pipeline)),
+  ];
   const archives = new Map<number, ArtifactRecord>();
   if (deps.length > 0) {
     for (const a of await ctx.store.listArtifactsOfJobs(
@@ -70,8 +73,10 @@ async function payloadFor(ctx: ApiContext, job: JobRecord, runner: RunnerRecord,
   }
   const dependencies = deps.map((dep) => ({ job: dep, archive: archives.get(dep.id) }));
   const depIds = new Set(deps.map((d) => d.id));
-  const dotenv =
-    deps.length === 0 ? [] : (await ctx.store.listDotenv(pipeline.id)).filter((v) => depIds.has(v.jobId));
+  const dotenv: DotenvVariable[] = [];
+  for (const id of new Set(deps.map((d) => d.pipelineId))) {
+    dotenv.push(...(await ctx.store.listDotenv(id)).filter((v) => depIds.has(v.jobId)));
+  }
   const serverUrl = ctx.serverUrl();
   return buildPayload({
     job,
@@ -86,4 +91,16 @@ async function payloadFor(ctx: ApiContext, job: JobRecord, runner: RunnerRecord,
     dependencies,
     refExists: await ctx.refExists(pipeline),
   });
+}
+
+/** `needs: pipeline: $PARENT_PIPELINE_ID`: the named jobs of the parent pipeline, newest attempts. */
+async function parentDependencies(
+  ctx: ApiContext,
+  job: JobRecord,
+  pipeline: PipelineRecord,
+): Promise<JobRecord[]> {
+  const names = job.parentNeeds ?? [];
+  if (names.length === 0 || pipeline.parentPipelineId === null) return [];
+  const parentJobs = (await ctx.engine.listJobs(pipeline.parentPipelineId)).filter((j) => !j.retried);
+  return names.flatMap((n) => parentJobs.filter((j) => j.name === n));
 }

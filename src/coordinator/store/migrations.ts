@@ -128,4 +128,9 @@ CREATE TABLE pipeline_variables (
 );
 `,
   },
+  {
+    version: 2,
+    name: "jobs.parent_needs for needs:pipeline in child pipelines",
+    sql: "ALTER TABLE jobs ADD COLUMN parent_needs TEXT NOT NULL DEFAULT '[]';",
+  },
 ];

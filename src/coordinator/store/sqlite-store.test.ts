@@ -96,17 +96,28 @@ describe("SqliteStore", () => {
     expect(store.appliedMigrations()).toEqual(MIGRATIONS.map((m) => m.version));
     await store.close();
     store = SqliteStore.open(file);
-    expect(store.appliedMigrations()).toEqual([1]);
+    expect(store.appliedMigrations()).toEqual([1, 2]);
     const extra = [
       ...MIGRATIONS,
-      { version: 2, name: "extra column", sql: "ALTER TABLE projects ADD note TEXT" },
+      { version: 3, name: "extra column", sql: "ALTER TABLE projects ADD note TEXT" },
     ];
     await store.close();
     store = SqliteStore.open(file, extra);
-    expect(store.appliedMigrations()).toEqual([1, 2]);
+    expect(store.appliedMigrations()).toEqual([1, 2, 3]);
     await store.close();
     store = SqliteStore.open(file, extra);
+    expect(store.appliedMigrations()).toEqual([1, 2, 3]);
+  });
+
+  it("upgrades a database made by an older version, keeping its rows", async () => {
+    await store.close();
+    rmSync(file, { force: true });
+    store = SqliteStore.open(file, MIGRATIONS.slice(0, 1));
+    await store.createProject({ path: "old/app", name: "app", repoDir: dir, gitDir: dir, createdAt: 1 });
+    await store.close();
+    store = SqliteStore.open(file);
     expect(store.appliedMigrations()).toEqual([1, 2]);
+    expect((await store.findProjectByPath("old/app"))?.name).toBe("app");
   });
 
   it("round-trips a pipeline and its jobs with every JSON field", async () => {

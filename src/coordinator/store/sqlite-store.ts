@@ -221,7 +221,7 @@ export class SqliteStore implements Store {
     const cols = jobColumns(pipelineId, job);
     const sql = `INSERT INTO jobs (${JOB_INSERT_COLUMNS.join(", ")}) VALUES (${JOB_INSERT_COLUMNS.map(() => "?").join(", ")})`;
     const res = this.stmt(sql).run(...JOB_INSERT_COLUMNS.map((c) => cols[c]));
-    return { ...job, id: Number(res.lastInsertRowid), pipelineId };
+    return { ...job, parentNeeds: job.parentNeeds ?? [], id: Number(res.lastInsertRowid), pipelineId };
   }
 
   async getPipeline(id: number): Promise<PipelineRecord | undefined> {
