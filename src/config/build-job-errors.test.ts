@@ -137,3 +137,21 @@ describe("warnings from default:", () => {
     expect(warnings).toMatchObject([{ code: "PRIVILEGED_SERVICE", location: { line: 2, column: 13 } }]);
   });
 });
+
+describe("expression errors", () => {
+  it.each([
+    [
+      "a rules:if",
+      "  rules:\n    - if: $A ==\n",
+      ".gitlab-ci.yml:4:11 (j.rules[0].if): invalid expression `$A ==`: expected an operand after `==` at the end at column 6",
+    ],
+    [
+      "an only:variables entry",
+      "  only:\n    variables: [$A =~ /(?=x)/]\n",
+      ".gitlab-ci.yml:4:17 (j.only.variables[0]): invalid expression `$A =~ /(?=x)/`: invalid regular expression /(?=x)/: look-around assertions are not supported by RE2 at column 7",
+    ],
+  ])("names the expression once in %s", async (_, yaml, message) => {
+    const [first] = await problemsOf(`j:\n  script: [x]\n${yaml}`);
+    expect(first?.split("\n")[0]).toBe(message);
+  });
+});

@@ -101,13 +101,9 @@ export function checkExpression(source: string, node: YNode, path: string, check
     parseExpression(source);
     return true;
   } catch (err) {
-    const reason = err instanceof RunfleetError ? err.message : String(err);
-    check.error(
-      `invalid expression \`${source}\`: ${reason}`,
-      node,
-      path,
-      err instanceof RunfleetError ? err.hint : undefined,
-    );
+    // The parser's errors already read "invalid expression `…`: …"; only foreign errors need that prefix.
+    if (err instanceof RunfleetError) check.error(err.message, node, path, err.hint);
+    else check.error(`invalid expression \`${source}\`: ${String(err)}`, node, path);
     return false;
   }
 }
