@@ -32,7 +32,8 @@ describe("include: local", () => {
       "ci/notes.txt": "not yaml",
     };
     expect(await jobNames({ ".gitlab-ci.yml": "include: ci/*.yml\n", ...files })).toEqual(["a", "b"]);
-    expect(await jobNames({ ".gitlab-ci.yml": "include: ci/**/*.yml\n", ...files })).toEqual(["a", "b", "c"]);
+    expect(await jobNames({ ".gitlab-ci.yml": "include: ci/**.yml\n", ...files })).toEqual(["a", "b", "c"]);
+    expect(await jobNames({ ".gitlab-ci.yml": "include: ci/**/*.yml\n", ...files })).toEqual(["c"]);
   });
 
   it("warns when a wildcard matches nothing", async () => {

@@ -1,8 +1,8 @@
 import { isAbsolute, join, posix, relative, sep } from "node:path";
-import picomatch from "picomatch";
 import { mergeMaps } from "./deep-merge.js";
 import { includeRulesAllow } from "./evaluate-include-rules.js";
 import { type IncludeSpec, readIncludeSpecs } from "./include-spec.js";
+import { includeWildcardMatcher } from "./include-wildcard.js";
 import { interpolate, readInputSpecs, resolveInputs } from "./interpolate-inputs.js";
 import { parseYaml } from "./parse-yaml.js";
 import type { At, Problems } from "./problems.js";
@@ -297,7 +297,7 @@ async function localPaths(
     return [];
   }
   if (!cleaned.includes("*")) return [cleaned];
-  const isMatch = picomatch(cleaned, { dot: true });
+  const isMatch = includeWildcardMatcher(cleaned);
   const matches = (await projectFiles(ctx)).filter((f) => isMatch(f));
   if (matches.length === 0)
     problems.warn("INCLUDE_MATCHED_NOTHING", `include \`${spec.path}\` matches no file`, spec.at);

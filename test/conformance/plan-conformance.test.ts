@@ -93,12 +93,7 @@ const DIFFERENCES: Readonly<
  * Where the recorded behaviour is GitLab's and the config loader does not match it yet. These inputs
  * must still load and plan; the job lists may differ until the loader is fixed.
  */
-const LOADER_GAPS: Readonly<Record<string, string>> = {
-  "include-local-wildcard/glob-double-star":
-    "`configs/**.yml` must match .yml files in configs/ and every subfolder (GitLab docs); the loader matches configs/ only",
-  "include-local-wildcard/glob-subfolders":
-    "`configs/**/*.yml` must match only files in subfolders of configs/ (GitLab docs); the loader also matches configs/*.yml",
-};
+const LOADER_GAPS: Readonly<Record<string, string>> = {};
 
 /**
  * Name differences applied to the recorded inventory before comparing: gitlab-ci-local writes
@@ -228,13 +223,12 @@ describe.runIf(available)("plan conformance with the gitlab-ci-local corpus", ()
     const gap = LOADER_GAPS[input.key];
     if (gap !== undefined) {
       // A known gap may plan different jobs, but must still load and plan without an error; once the
-      // loader is fixed the check passes and the entry can go.
+      // loader is fixed the check passes and this fails until the entry is removed.
       const outcome = await check(input).then(
         () => "matches",
         (err: unknown) => err,
       );
-      if (outcome !== "matches")
-        expect(String(outcome), `known loader gap: ${gap}`).toMatch(/^AssertionError/);
+      expect(String(outcome), `known loader gap: ${gap}`).toMatch(/^AssertionError/);
       return;
     }
     await check(input);
