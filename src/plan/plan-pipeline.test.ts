@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import type { MatrixEntry } from "../config/types.js";
 import { RunfleetError } from "../errors/index.js";
 import { config, context, job, rule, vars } from "./config-builder.test-support.js";
 import { planPipeline } from "./plan-pipeline.js";
@@ -111,6 +112,69 @@ describe("planPipeline", () => {
       { name: "build 2/2", artifacts: true, optional: false },
       { name: "pkg: [mac]", artifacts: false, optional: false },
     ]);
+  });
+
+  it.each<[string, MatrixEntry[], string[]]>([
+    ["a partial selector: every instance agreeing on it", [{ ARCH: ["x64"] }], ["x64, linux", "x64, mac"]],
+    ["a full selector: that instance", [{ ARCH: ["x64"], OS: ["mac"] }], ["x64, mac"]],
+    [
+      "a partial selector with several values",
+      [{ OS: ["linux"], ARCH: ["x64", "arm"] }],
+      ["x64, linux", "arm, linux"],
+    ],
+    ["an exact row before rows with more variables", [{ ARCH: ["riscv"] }], ["riscv"]],
+    [
+      "two selectors, each instance once",
+      [{ ARCH: ["arm"] }, { OS: ["mac"] }],
+      ["arm, linux", "arm, mac", "x64, mac"],
+    ],
+  ])("resolves a matrix need with %s", (_, selector, instances) => {
+    const plan = planOf(
+      planPipeline(
+        config([
+          job("build", {
+            stage: "build",
+            parallel: {
+              kind: "matrix",
+              matrix: [
+                { ARCH: ["x64", "arm"], OS: ["linux", "mac"] },
+                { ARCH: ["riscv"] },
+                { ARCH: ["riscv"], OS: ["linux"] },
+              ],
+            },
+          }),
+          job("test", {
+            needs: [{ kind: "job", job: "build", optional: false, artifacts: true, matrix: selector }],
+          }),
+        ]),
+        context(),
+      ),
+    );
+    expect(plan.jobs.find((j) => j.name === "test")?.needs?.map((n) => n.name)).toEqual(
+      instances.map((i) => `build: [${i}]`),
+    );
+  });
+
+  it("rejects a matrix selector no instance agrees with", () => {
+    const err = thrown(() =>
+      planPipeline(
+        config([
+          job("build", {
+            stage: "build",
+            parallel: { kind: "matrix", matrix: [{ ARCH: ["x64"], OS: ["linux"] }] },
+          }),
+          job("test", {
+            needs: [
+              { kind: "job", job: "build", optional: false, artifacts: true, matrix: [{ ARCH: ["arm"] }] },
+            ],
+          }),
+        ]),
+        context(),
+      ),
+    );
+    expect(err.message).toBe(
+      "job `test` needs `build` with matrix ARCH=arm, but no such instance is in this pipeline",
+    );
   });
 
   it("rejects a need on a job that rules removed, unless optional", () => {

@@ -101,15 +101,9 @@ function matrixSubset(
     .flatMap(matrixCombinations);
   const chosen: IncludedInstance[] = [];
   for (const combo of wanted) {
-    const keys = Object.keys(combo);
-    const instance = present.find(
-      (i) =>
-        i.matrix !== undefined &&
-        Object.keys(i.matrix).length === keys.length &&
-        keys.every((k) => i.matrix?.[k] === combo[k]),
-    );
-    if (instance !== undefined) {
-      chosen.push(instance);
+    const matching = instancesAgreeingWith(combo, present);
+    if (matching.length > 0) {
+      chosen.push(...matching);
       continue;
     }
     const defined = target.parallel?.kind === "matrix";
@@ -126,6 +120,24 @@ function matrixSubset(
     );
   }
   return chosen;
+}
+
+/**
+ * The instances a selector names: the one whose matrix is exactly the selector, else every instance
+ * that agrees on the variables the selector names (`ARCH: x64` picks each OS built for x64). An
+ * exact row wins so that `PROVIDER: gcp` beside a `PROVIDER: gcp` row does not also pull in the
+ * rows that add more variables.
+ */
+function instancesAgreeingWith(
+  combo: Readonly<Record<string, string>>,
+  present: readonly IncludedInstance[],
+): readonly IncludedInstance[] {
+  const keys = Object.keys(combo);
+  const agreeing = present.filter(
+    (i) => i.matrix !== undefined && keys.every((k) => i.matrix?.[k] === combo[k]),
+  );
+  const exact = agreeing.filter((i) => Object.keys(i.matrix ?? {}).length === keys.length);
+  return exact.length > 0 ? exact : agreeing;
 }
 
 /** `$[[ matrix.NAME ]]` in a need's matrix takes the needing instance's own value (GitLab 17.x). */
