@@ -21,18 +21,17 @@ function io(overrides: Partial<StageIo> = {}): { io: StageIo; output: () => stri
   };
 }
 
-const launcher = new SlotLauncher("bash", process.env);
-afterAll(() => launcher.close());
-
 function sh(script: string) {
   return { command: "sh", args: ["-c", script], cwd: dir };
 }
 
-function runProcess(spec: ReturnType<typeof sh>, stageIo: StageIo) {
-  return launcher.run(spec, stageIo);
-}
+// bash uses job control for process groups; a plain POSIX sh (dash) uses setsid.
+describe.each(["bash", "/bin/sh"])("SlotLauncher on %s", (shell) => {
+  const launcher = new SlotLauncher(shell, process.env);
+  afterAll(() => launcher.close());
+  const runProcess = (spec: { command: string; args: string[]; cwd: string }, stageIo: StageIo) =>
+    launcher.run(spec, stageIo);
 
-describe("SlotLauncher", () => {
   it.each([
     ["exit 0", 0],
     ["exit 7", 7],

@@ -2,7 +2,7 @@
  * Starts a slot's processes from one long-lived bash instead of from Node. Forking Node costs time in
  * proportion to its memory (tens of ms for a busy runner), forking a small bash costs almost nothing,
  * and at a 1000-job fan-out every job starts several processes. Each command runs as its own process
- * group (job control), with stdout and stderr on the launcher's stdout; the launcher reports the
+ * group (bash job control, or setsid under a plain sh), with stdout and stderr on the launcher's stdout; the launcher reports the
  * group id on fd 3 and ends the output with a marker carrying the exit code. Cancel and timeout kill
  * the group from here (SIGTERM, then SIGKILL after a grace period); leftovers are killed at exit.
  */
@@ -49,11 +49,15 @@ export class SlotLauncher {
   private pending: Pending | undefined;
   private queue: Promise<unknown> = Promise.resolve();
 
-  /** `shell` is bash, or a POSIX sh with job control (`set -m`). */
+  /** bash puts each job in its own process group (`set -m`); a plain sh gets one from `setsid`. */
+  private readonly bash: boolean;
+
   constructor(
     private readonly shell: string,
     private readonly env: NodeJS.ProcessEnv,
-  ) {}
+  ) {
+    this.bash = /bash$/.test(shell);
+  }
 
   /** Runs one command; commands on one launcher run one after the other. */
   run(spec: LaunchSpec, io: StageIo): Promise<StageOutcome> {
@@ -69,13 +73,13 @@ export class SlotLauncher {
 
   private ensureChild(): ChildProcess {
     if (this.child && this.child.exitCode === null && this.child.signalCode === null) return this.child;
-    const args = /bash$/.test(this.shell) ? ["--noprofile", "--norc", "-s"] : ["-s"];
+    const args = this.bash ? ["--noprofile", "--norc", "-s"] : ["-s"];
     const child = spawn(this.shell, args, {
       env: this.env,
       stdio: ["pipe", "pipe", "ignore", "pipe"],
     });
     const stdin = child.stdin as Writable;
-    stdin.write("set -m\n");
+    if (this.bash) stdin.write("set -m\n");
     (child.stdout as Readable).on("data", (chunk: Buffer) => this.onOutput(chunk));
     (child.stdio[3] as Readable).on("data", (chunk: Buffer) => this.onControl(chunk));
     (child.stdin as Writable).on("error", () => undefined); // a dead launcher surfaces through "exit"
@@ -141,7 +145,7 @@ export class SlotLauncher {
       // The subshell is the job (its own process group under `set -m`); after it ends, whatever it
       // left running in its group is killed before the end marker goes out.
       (child.stdin as Writable).write(
-        `( cd -- ${shellQuote(spec.cwd)} && exec ${command} ) </dev/null 2>&1 & echo "$!" >&3; wait "$!"; rc=$?; kill -KILL -- "-$!" 2>/dev/null; printf '\\0rf-end-${nonce} %d\\0' "$rc"\n`,
+        `( cd -- ${shellQuote(spec.cwd)} && exec ${this.bash ? "" : "setsid "}${command} ) </dev/null 2>&1 & echo "$!" >&3; wait "$!"; rc=$?; kill -KILL "-$!" 2>/dev/null; printf '\\0rf-end-${nonce} %d\\0' "$rc"\n`,
       );
       if (io.signal.aborted) onAbort();
     });
