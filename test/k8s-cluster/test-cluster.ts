@@ -67,7 +67,7 @@ export function kubectl(kubeconfig: string, args: readonly string[], input?: str
 /** True when a cluster answers /readyz with the given kubeconfig. */
 export async function clusterAnswers(cluster: TestCluster): Promise<boolean> {
   if (!existsSync(cluster.kubeconfig)) return false;
-  const result = await kubectl(cluster.kubeconfig, ["get", "--raw", "/readyz", "--request-timeout=5s"]);
+  const result = await kubectl(cluster.kubeconfig, ["get", "--raw", "/readyz", "--request-timeout=15s"]);
   return result.code === 0 && result.stdout.trim() === "ok";
 }
 
