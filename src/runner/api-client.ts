@@ -164,8 +164,8 @@ export function runnerInfo(executor: string, shell: string): RunnerInfoBody {
     shell,
     features: {
       variables: true,
-      image: false,
-      services: false,
+      image: executor !== "shell",
+      services: executor !== "shell",
       artifacts: true,
       cache: true,
       upload_multiple_artifacts: true,
