@@ -1,5 +1,6 @@
 import { join } from "node:path";
-import { RunfleetError } from "../../../../src/errors/index.js";
+import { RunfleetError, toRunfleetError } from "../../../../src/errors/index.js";
+import { abortableSleep } from "../fargate/abortable-sleep.js";
 import { isApiStatus } from "../kube/kube-api-error.js";
 import type { KubeClient } from "../kube/kube-client.js";
 import type { ConfigMap, Container, Pod, Secret } from "../kube/types.js";
@@ -29,6 +30,7 @@ export class PodResources {
   private tokens = new Map<string, string>();
   /** Seconds until the first token should be refreshed; undefined without tokens. */
   refreshAfterSeconds: number | undefined;
+  private refreshTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly client: KubeClient,
@@ -40,6 +42,48 @@ export class PodResources {
 
   private get namespace(): string {
     return this.pod.metadata.namespace ?? "default";
+  }
+
+  /**
+   * Fetches what the volumes need and writes them, retrying every 2 s until it works or `signal`
+   * aborts; `problem` hears each distinct failure once. Starts the token refresh on success.
+   */
+  async prepareUntilReady(signal: AbortSignal, problem: (message: string) => void): Promise<boolean> {
+    let lastMessage = "";
+    while (!signal.aborted) {
+      try {
+        await this.fetchObjects();
+        await this.fetchTokens();
+        this.writeVolumes();
+        this.scheduleTokenRefresh();
+        return true;
+      } catch (err) {
+        const message = toRunfleetError(err).message;
+        if (message !== lastMessage) {
+          lastMessage = message;
+          problem(message);
+        }
+        await abortableSleep(2000, signal);
+      }
+    }
+    return false;
+  }
+
+  stopTokenRefresh(): void {
+    clearTimeout(this.refreshTimer);
+  }
+
+  /** The kubelet rewrites projected tokens at 80% of their life; so does the agent. */
+  private scheduleTokenRefresh(): void {
+    const after = this.refreshAfterSeconds;
+    if (after === undefined) return;
+    this.refreshTimer = setTimeout(() => {
+      this.fetchTokens()
+        .then(() => this.writeVolumes(true))
+        .catch(() => undefined)
+        .finally(() => this.scheduleTokenRefresh());
+    }, after * 1000);
+    this.refreshTimer.unref();
   }
 
   async fetchObjects(): Promise<void> {
@@ -140,5 +184,25 @@ export class PodResources {
       if (isApiStatus(404, err)) return undefined;
       throw err;
     }
+  }
+}
+
+/**
+ * The last step of graceful deletion, as the kubelet does it: grace 0 with the uid as
+ * precondition, so the pod disappears and a recreated one of the same name is left alone.
+ */
+export async function deletePodNow(client: KubeClient, pod: Pod): Promise<void> {
+  const namespace = pod.metadata.namespace ?? "default";
+  try {
+    await client.call("DELETE", `/api/v1/namespaces/${namespace}/pods/${pod.metadata.name}`, {
+      body: {
+        apiVersion: "v1",
+        kind: "DeleteOptions",
+        gracePeriodSeconds: 0,
+        preconditions: { uid: pod.metadata.uid },
+      },
+    });
+  } catch (err) {
+    if (!isApiStatus(404, err) && !isApiStatus(409, err)) throw err;
   }
 }

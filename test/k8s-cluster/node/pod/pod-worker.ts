@@ -3,7 +3,6 @@ import { join } from "node:path";
 import { toRunfleetError } from "../../../../src/errors/index.js";
 import { abortableSleep } from "../fargate/abortable-sleep.js";
 import type { FargateModel } from "../fargate/fargate-model.js";
-import { isApiStatus } from "../kube/kube-api-error.js";
 import type { KubeClient } from "../kube/kube-client.js";
 import type { Container, Pod } from "../kube/types.js";
 import type { LogStore, PodLogKey } from "../logs/log-store.js";
@@ -13,17 +12,18 @@ import {
   type PodRuntime,
   type RunningContainer,
 } from "../runtimes/pod-runtime.js";
-import { type ApiServerAddress, expandReferences, resolveContainerEnv } from "./container-env.js";
+import type { ApiServerAddress } from "./container-env.js";
+import { containerLaunch } from "./container-launch.js";
 import type { ContainerRecord, PodRunState, PodVerdict } from "./container-run.js";
 import type { EventRecorder, EventType } from "./event-recorder.js";
 import type { NodeAllocatable, PodAddresses } from "./field-ref.js";
-import { PodResources } from "./pod-resources.js";
+import { GracePeriod, terminateWithGrace } from "./grace-period.js";
+import { deletePodNow, PodResources } from "./pod-resources.js";
 import { buildPodStatus, computePhase } from "./pod-status.js";
 import { StatusReporter } from "./status-reporter.js";
 import {
   initialRunState,
   isTerminal,
-  podHostname,
   restartBackoffMs,
   restoreLostRuns,
   type StopCause,
@@ -62,11 +62,8 @@ export class PodWorker {
   private readonly reporter: StatusReporter;
   private readonly resources: PodResources;
   private stopCause: StopCause | undefined;
-  private killAt = Number.POSITIVE_INFINITY;
-  private killTimer: NodeJS.Timeout | undefined;
-  private killed = false;
+  private readonly grace = new GracePeriod(() => this.running.values());
   private deadlineTimer: NodeJS.Timeout | undefined;
-  private refreshTimer: NodeJS.Timeout | undefined;
   private appFinished = false;
   private finished = false;
   private removed = false;
@@ -198,48 +195,24 @@ export class PodWorker {
     }
     await Promise.all(this.state.app.map((record) => this.supervise(record, false)));
     this.appFinished = true;
-    this.terminateSidecars();
+    // Sidecars end after the app containers, with the pod's grace period.
+    terminateWithGrace(
+      [...this.running].filter(([record]) => record.sidecar).map(([, c]) => c),
+      this.pod.spec.terminationGracePeriodSeconds ?? 30,
+    );
     await Promise.all(sidecars);
   }
 
   /** Volumes need the API: retry until they can be written or the pod stops. */
-  private async prepare(): Promise<boolean> {
-    let lastMessage = "";
-    while (!this.abort.signal.aborted) {
-      try {
-        await this.resources.fetchObjects();
-        await this.resources.fetchTokens();
-        this.resources.writeVolumes();
-        this.scheduleTokenRefresh();
-        return true;
-      } catch (err) {
-        const message = toRunfleetError(err).message;
-        if (message !== lastMessage) {
-          lastMessage = message;
-          this.deps.log(`pod ${this.namespace}/${this.pod.metadata.name}: volumes not ready: ${message}`);
-          this.event("Warning", "FailedMount", message);
-          for (const r of [...this.state.init, ...this.state.app]) {
-            if (r.state.kind === "waiting") r.state = { kind: "waiting", reason: r.state.reason, message };
-          }
-          this.reporter.report();
-        }
-        await abortableSleep(2000, this.abort.signal);
+  private prepare(): Promise<boolean> {
+    return this.resources.prepareUntilReady(this.abort.signal, (message) => {
+      this.deps.log(`pod ${this.namespace}/${this.pod.metadata.name}: volumes not ready: ${message}`);
+      this.event("Warning", "FailedMount", message);
+      for (const r of [...this.state.init, ...this.state.app]) {
+        if (r.state.kind === "waiting") r.state = { kind: "waiting", reason: r.state.reason, message };
       }
-    }
-    return false;
-  }
-
-  private scheduleTokenRefresh(): void {
-    const after = this.resources.refreshAfterSeconds;
-    if (after === undefined) return;
-    this.refreshTimer = setTimeout(() => {
-      this.resources
-        .fetchTokens()
-        .then(() => this.resources.writeVolumes(true))
-        .catch((err: unknown) => this.deps.log(`token refresh: ${toRunfleetError(err).message}`))
-        .finally(() => this.scheduleTokenRefresh());
-    }, after * 1000);
-    this.refreshTimer.unref();
+      this.reporter.report();
+    });
   }
 
   /**
@@ -281,17 +254,15 @@ export class PodWorker {
     if (!spec) return undefined;
     for (;;) {
       if (this.abort.signal.aborted) return undefined;
-      let env: Record<string, string>;
-      let mounts: ReturnType<PodResources["mountsFor"]>;
+      let launch: ReturnType<typeof containerLaunch>;
       try {
-        env = resolveContainerEnv(spec, {
+        launch = containerLaunch(record, spec, {
           pod: this.pod,
-          objects: this.resources.objects,
+          resources: this.resources,
           addresses: this.deps.addresses,
           allocatable: this.deps.allocatable,
           apiServer: this.deps.apiServer,
         });
-        mounts = this.resources.mountsFor(spec);
       } catch (err) {
         record.state = {
           kind: "waiting",
@@ -307,22 +278,7 @@ export class PodWorker {
       const log = this.deps.logs.open(this.logKey, record.name, record.restartCount);
       let container: RunningContainer;
       try {
-        container = await this.deps.runtime.start({
-          podUid: this.uid,
-          podName: this.pod.metadata.name,
-          hostname: podHostname(this.pod),
-          namespace: this.namespace,
-          podDir: this.resources.podDir,
-          name: record.name,
-          image: record.image,
-          command: spec.command?.map((part) => expandReferences(part, env)),
-          args: spec.args?.map((part) => expandReferences(part, env)),
-          workingDir: spec.workingDir,
-          env,
-          mounts,
-          attempt: record.restartCount,
-          log,
-        });
+        container = await this.deps.runtime.start({ ...launch, log });
       } catch (err) {
         log.close();
         const failure = err instanceof ContainerStartError ? err : undefined;
@@ -347,7 +303,7 @@ export class PodWorker {
         return { exitCode: 128, reason: "Error", finishedAt };
       }
       this.running.set(record, container);
-      if (this.killed) container.kill("SIGKILL");
+      if (this.grace.killed) container.kill("SIGKILL");
       else if (this.abort.signal.aborted) container.kill("SIGTERM");
       record.state = { kind: "running", id: container.id, startedAt: container.startedAt };
       this.event("Normal", "Created", `Created container: ${record.name}`, record.name);
@@ -407,7 +363,6 @@ export class PodWorker {
       return;
     }
     if (!this.stopCause || cause === "deleted") this.stopCause = cause;
-    const killAt = Date.now() + graceSeconds * 1000;
     const first = !this.abort.signal.aborted;
     this.abort.abort();
     if (first) {
@@ -416,39 +371,17 @@ export class PodWorker {
         container.kill("SIGTERM");
       }
     }
-    if (killAt < this.killAt) {
-      this.killAt = killAt;
-      clearTimeout(this.killTimer);
-      this.killTimer = setTimeout(() => this.killAll(), Math.max(0, killAt - Date.now()));
-    }
-  }
-
-  private killAll(): void {
-    this.killed = true;
-    for (const container of this.running.values()) container.kill("SIGKILL");
-  }
-
-  /** Sidecars end after the app containers, with the pod's grace period. */
-  private terminateSidecars(): void {
-    const grace = (this.pod.spec.terminationGracePeriodSeconds ?? 30) * 1000;
-    const sidecars = [...this.running].filter(([record]) => record.sidecar).map(([, c]) => c);
-    for (const c of sidecars) c.kill("SIGTERM");
-    if (sidecars.length) {
-      const timer = setTimeout(() => {
-        for (const c of sidecars) c.kill("SIGKILL");
-      }, grace);
-      void Promise.all(sidecars.map((c) => c.exited)).then(() => clearTimeout(timer));
-    }
+    this.grace.killAfter(graceSeconds);
   }
 
   private async stopRemaining(): Promise<void> {
     await Promise.all([...this.running.values()].map((c) => c.exited));
-    clearTimeout(this.killTimer);
+    this.grace.clear();
   }
 
   private async finish(): Promise<void> {
     clearTimeout(this.deadlineTimer);
-    clearTimeout(this.refreshTimer);
+    this.resources.stopTokenRefresh();
     const phase = computePhase(this.state, this.pod.spec.restartPolicy ?? "Always");
     if (this.stopCause) this.state.verdict ??= stopVerdict(this.stopCause, phase);
     this.finished = true;
@@ -472,23 +405,10 @@ export class PodWorker {
     if (this.deleting) return;
     this.deleting = true;
     try {
-      await this.deps.client.call(
-        "DELETE",
-        `/api/v1/namespaces/${this.namespace}/pods/${this.pod.metadata.name}`,
-        {
-          body: {
-            apiVersion: "v1",
-            kind: "DeleteOptions",
-            gracePeriodSeconds: 0,
-            preconditions: { uid: this.uid },
-          },
-        },
-      );
+      await deletePodNow(this.deps.client, this.pod);
     } catch (err) {
-      if (!isApiStatus(404, err) && !isApiStatus(409, err)) {
-        this.deleting = false;
-        this.deps.log(`delete ${this.namespace}/${this.pod.metadata.name}: ${toRunfleetError(err).message}`);
-      }
+      this.deleting = false;
+      this.deps.log(`delete ${this.namespace}/${this.pod.metadata.name}: ${toRunfleetError(err).message}`);
     }
   }
 }
