@@ -25,7 +25,7 @@ import {
 
 const enabled = dockerSuiteAvailable("docker executor (direct)");
 
-describe.skipIf(!enabled)("docker executor against podman", () => {
+describe.skipIf(!enabled)("docker executor against podman", { timeout: 120_000 }, () => {
   let buildsDir: string;
   let client: HttpDockerClient;
   const executors: DockerExecutor[] = [];

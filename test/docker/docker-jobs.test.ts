@@ -31,7 +31,8 @@ const authConfig = JSON.stringify({
 const REGISTRY_IMAGE = `${REGISTRY}/runfleet-test/busybox:latest`;
 const MIRRORED_IMAGE = `${REGISTRY}/dockerhub/runfleet-mirror-test/busybox:latest`;
 
-describe.skipIf(!enabled)("docker executor jobs (podman)", () => {
+// Several engine round trips per test: generous on a loaded machine.
+describe.skipIf(!enabled)("docker executor jobs (podman)", { timeout: 120_000 }, () => {
   let h: ConformanceHarness;
   let client: HttpDockerClient;
 

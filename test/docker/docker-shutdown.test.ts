@@ -16,7 +16,7 @@ import {
 
 const enabled = dockerSuiteAvailable("docker executor shutdown");
 
-describe.skipIf(!enabled)("docker executor: runner shutdown mid-job (podman)", () => {
+describe.skipIf(!enabled)("docker executor: runner shutdown mid-job (podman)", { timeout: 120_000 }, () => {
   let client: HttpDockerClient | undefined;
   let h: ConformanceHarness | undefined;
   afterAll(async () => {
