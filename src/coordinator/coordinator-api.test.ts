@@ -37,7 +37,11 @@ describe("GitLab Runner API", () => {
     expect((await post("runners/verify", { token: body.token })).status).toBe(200);
     expect((await post("runners", { token: "wrong" })).status).toBe(403);
     expect((await post("runners/verify", { token: "glrt-nope" })).status).toBe(403);
+    const poller = new ProtocolClient(t.coordinator.url, body.token);
+    expect((await poller.requestJob()).status).toBe(204);
     expect((await post("runners", { token: body.token }, "DELETE")).status).toBe(204);
+    // Revoked at once, also for a runner that was just polling.
+    expect((await poller.requestJob()).status).toBe(403);
     const revoked = await post("runners/verify", { token: body.token });
     expect(revoked.status).toBe(403);
     expect(await revoked.json()).toEqual({ message: "403 Forbidden" });

@@ -21,6 +21,7 @@ import { submissionFromPlan, userVariablesFromPlan } from "./from-plan.js";
 import { absoluteGitDir, cacheKeyForFiles, pinPipelineRef, refExists } from "./git-repo.js";
 import type { ApiContext } from "./http/api-context.js";
 import { createApiServer } from "./http/api-server.js";
+import { RunnerCache } from "./http/runner-cache.js";
 import { collectFileCacheKeys } from "./plan-cache-keys.js";
 import { SqliteStore } from "./store/sqlite-store.js";
 import type { Store } from "./store/store.js";
@@ -105,6 +106,7 @@ export class Coordinator {
       store,
       engine,
       dispatcher,
+      runners: new RunnerCache(store, clock),
       dataDir: options.dataDir,
       clock,
       limits: {

@@ -5,6 +5,7 @@ import type { Clock, PipelineEngine } from "../engine/pipeline-engine.js";
 import type { Store } from "../store/store.js";
 import { hashToken } from "../tokens.js";
 import type { JobRecord, PipelineRecord, ProjectRecord } from "../types.js";
+import type { RunnerCache } from "./runner-cache.js";
 
 export interface ApiLimits {
   /** How long `POST /jobs/request` is held when no job is there (native long polling). */
@@ -20,6 +21,8 @@ export interface ApiContext {
   readonly store: Store;
   readonly engine: PipelineEngine;
   readonly dispatcher: JobDispatcher;
+  /** Runner look-ups for polls; forget a token here when revoking it. */
+  readonly runners: RunnerCache;
   readonly dataDir: string;
   readonly limits: ApiLimits;
   readonly clock: Clock;

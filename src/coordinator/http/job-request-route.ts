@@ -16,7 +16,7 @@ const CONTACT_WRITE_INTERVAL_MS = 10_000;
 const lastContactWrite = new WeakMap<ApiContext, Map<number, number>>();
 
 export async function requestJob(ctx: ApiContext, body: JsonObject, abort: AbortSignal): Promise<Reply> {
-  const runner = await ctx.store.findRunnerByTokenHash(hashToken(requiredString(body, "token")));
+  const runner = await ctx.runners.byTokenHash(hashToken(requiredString(body, "token")));
   if (runner === undefined) return FORBIDDEN;
   await noteContact(ctx, runner);
   const noJob = (lastUpdate: string): Reply => ({

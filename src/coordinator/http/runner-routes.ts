@@ -39,9 +39,11 @@ export async function verifyRunner(ctx: ApiContext, body: JsonObject): Promise<R
 }
 
 export async function deleteRunner(ctx: ApiContext, body: JsonObject): Promise<Reply> {
-  const runner = await ctx.store.findRunnerByTokenHash(hashToken(requiredString(body, "token")));
+  const hash = hashToken(requiredString(body, "token"));
+  const runner = await ctx.store.findRunnerByTokenHash(hash);
   if (runner === undefined) return FORBIDDEN;
   await ctx.store.revokeRunner(runner.id);
+  ctx.runners.forget(hash);
   return { status: 204 };
 }
 
