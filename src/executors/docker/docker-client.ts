@@ -50,6 +50,8 @@ export interface PullOptions {
   /** Base64url JSON of `{username, password, serveraddress}` for `X-Registry-Auth`. */
   readonly registryAuth?: string;
   readonly onStatus?: (line: string) => void;
+  /** Aborts the pull (the job's time ran out while pulling). */
+  readonly signal?: AbortSignal;
 }
 
 export interface DockerClient {

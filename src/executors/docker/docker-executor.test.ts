@@ -104,6 +104,18 @@ describe("DockerExecutor bookkeeping (fake engine)", () => {
     expect(fake.containers.size).toBe(0);
   });
 
+  it("stops a pull that hangs at the job's timeout", async () => {
+    const { fake, executor } = setup();
+    fake.pullHangs = true;
+    const slow = { ...payload(), runner_info: { timeout: 1 } };
+    const started = Date.now();
+    await expect(executor.prepare({ payload: slow, slot: 0, runnerShortToken: "r" })).rejects.toThrow(
+      "pulling the job's images took longer than the job's timeout (1s)",
+    );
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(fake.containers.size).toBe(0);
+  });
+
   it("close() removes what a job still has on the engine", async () => {
     const { fake, executor } = setup();
     await executor.prepare({ payload: payload([{ name: "redis:7" }]), slot: 0, runnerShortToken: "r" });

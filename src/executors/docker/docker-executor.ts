@@ -102,6 +102,19 @@ export class DockerExecutor implements Executor {
       runnerAuthConfig: this.env.DOCKER_AUTH_CONFIG,
       credentials: payload.credentials,
     };
+    // A pull that hangs must not hold the job past its timeout (stages are bounded by the runner).
+    const timeoutSeconds = payload.runner_info.timeout > 0 ? payload.runner_info.timeout : 3600;
+    const pullTimeout = new AbortController();
+    const timer = setTimeout(
+      () =>
+        pullTimeout.abort(
+          new RunfleetError(
+            "UNAVAILABLE",
+            `pulling the job's images took longer than the job's timeout (${timeoutSeconds}s)`,
+          ),
+        ),
+      timeoutSeconds * 1000,
+    );
     const pull = (image: JobImage): Promise<PulledImage> =>
       ensureImage(this.client, {
         name: image.name,
@@ -109,8 +122,12 @@ export class DockerExecutor implements Executor {
         rewrites: this.settings.imageRewrites,
         auth,
         log,
+        signal: pullTimeout.signal,
       });
-    const [main, ...serviceImages] = await Promise.all([pull(jobImage), ...payload.services.map(pull)]);
+    const [main, ...serviceImages] = await Promise.all([
+      pull(jobImage),
+      ...payload.services.map(pull),
+    ]).finally(() => clearTimeout(timer));
     if (main === undefined) throw new RunfleetError("INTERNAL", "no image was resolved for the job");
 
     const jobKey = `${payload.id}-${randomBytes(4).toString("hex")}`;

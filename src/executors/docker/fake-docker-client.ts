@@ -3,7 +3,13 @@
  * removed on failure paths). Any method can be made to fail; containers exit at once with `exitCode`.
  */
 import type { RunfleetError } from "../../errors/index.js";
-import type { ContainerCreateBody, ContainerState, DockerClient, ImageInfo } from "./docker-client.js";
+import type {
+  ContainerCreateBody,
+  ContainerState,
+  DockerClient,
+  ImageInfo,
+  PullOptions,
+} from "./docker-client.js";
 import type { StreamFrame } from "./stream-frames.js";
 
 interface FakeContainer {
@@ -35,8 +41,16 @@ export class FakeDockerClient implements DockerClient {
     this.fail("inspectImage");
     return this.images.has(ref) ? { id: `sha256:${ref.length}`, exposedPorts: [] } : undefined;
   }
-  async pullImage(ref: string): Promise<void> {
+  /** A pull that never ends unless aborted. */
+  pullHangs = false;
+
+  async pullImage(ref: string, options: PullOptions = {}): Promise<void> {
     this.fail("pullImage");
+    if (this.pullHangs) {
+      await new Promise((_, reject) => {
+        options.signal?.addEventListener("abort", () => reject(new Error("aborted")), { once: true });
+      });
+    }
     this.images.add(ref);
   }
   async removeImage(ref: string): Promise<void> {

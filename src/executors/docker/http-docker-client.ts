@@ -145,6 +145,7 @@ export class HttpDockerClient implements DockerClient {
       path: "/images/create",
       query: { fromImage: ref },
       headers: options.registryAuth ? { "x-registry-auth": options.registryAuth } : {},
+      ...(options.signal ? { signal: options.signal } : {}),
     });
     const status = res.statusCode ?? 0;
     if (status < 200 || status >= 300) {

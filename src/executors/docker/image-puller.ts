@@ -16,6 +16,8 @@ export interface PullRequest {
   readonly rewrites: Readonly<Record<string, string>>;
   readonly auth: AuthSources;
   readonly log: (line: string) => void;
+  /** Aborted when the job's time runs out: the pull stops and the job fails. */
+  readonly signal?: AbortSignal;
 }
 
 export interface PulledImage {
@@ -44,13 +46,17 @@ export async function ensureImage(client: DockerClient, req: PullRequest): Promi
     req.log(`Pulling docker image ${shown} (pull_policy ${policy})...`);
     const login = findRegistryLogin(registryOf(ref), req.auth);
     try {
-      await client.pullImage(ref, login ? { registryAuth: encodeRegistryAuth(login) } : {});
+      await client.pullImage(ref, {
+        ...(login ? { registryAuth: encodeRegistryAuth(login) } : {}),
+        ...(req.signal ? { signal: req.signal } : {}),
+      });
       const info = await client.inspectImage(ref);
       if (info) return { ref, info };
       errors.push("the engine reported the pull done but has no such image");
     } catch (err) {
       // The engine itself being down is a runner failure, not a problem with the image.
       if (err instanceof EngineUnreachableError) throw err;
+      if (req.signal?.aborted) throw req.signal.reason;
       lastCause = err;
       errors.push(err instanceof Error ? err.message : String(err));
     }
