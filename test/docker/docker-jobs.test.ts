@@ -93,6 +93,8 @@ describe.skipIf(!enabled)("docker executor jobs (podman)", { timeout: 120_000 },
     const job = await runJob({ script: [". /etc/os-release", 'echo "os=$ID name=$NAME"'] });
     expect(job.record.status).toBe("success");
     expect(plain(job.trace)).toContain("os=busybox name=Runfleet test busybox");
+    // A first checkout in a fresh directory shows no git noise (no origin yet is expected).
+    expect(plain(job.trace)).not.toMatch(/error:/i);
   });
 
   it("needs only a POSIX sh in the image: no /tmp, /etc/passwd, git or bash", async () => {

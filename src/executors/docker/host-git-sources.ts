@@ -57,7 +57,8 @@ export async function getHostSources(
     if (failed(init)) return init;
   }
   say(io, `Fetching changes from ${redact(spec.git.repo_url)}...`);
-  if (failed(await quiet(["remote", "set-url", "origin", spec.git.repo_url]))) {
+  // A fresh repository has no origin yet: set-url failing is expected then, and not shown.
+  if (failed(await git(["remote", "set-url", "origin", spec.git.repo_url], () => undefined))) {
     const added = await quiet(["remote", "add", "origin", spec.git.repo_url]);
     if (failed(added)) return added;
   }
