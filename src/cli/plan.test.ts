@@ -1,5 +1,5 @@
 import { execFile } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -44,6 +44,8 @@ describe("parsePlanOptions", () => {
         "A=1",
         "--var",
         "B=x=y",
+        "--component-dir",
+        "vendor",
         "--json",
       ]),
     ).toEqual({
@@ -52,6 +54,7 @@ describe("parsePlanOptions", () => {
       tag: "v1",
       source: "web",
       variables: { A: "1", B: "x=y" },
+      componentDir: "vendor",
       json: true,
       help: false,
     });
@@ -184,5 +187,32 @@ describe("runfleet plan (the command)", () => {
     expect(run.code).toBe(code);
     expect(run.stdout).toBe("");
     expect(run.stderr).toContain(message);
+  });
+});
+
+describe("runfleet plan --component-dir", () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), "runfleet-plan-component-"));
+    writeFileSync(
+      join(dir, ".gitlab-ci.yml"),
+      "include:\n  - component: gitlab.example.com/ci/lint/check@1.0\n",
+    );
+    mkdirSync(join(dir, "vendor", "ci", "lint", "templates"), { recursive: true });
+    writeFileSync(join(dir, "vendor", "ci", "lint", "templates", "check.yml"), "check:\n  script: [lint]\n");
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it("serves component includes from the directory", async () => {
+    const missing = await runfleet(["plan", "--json"], dir);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain(
+      "include `component: gitlab.example.com/ci/lint/check@1.0` cannot be fetched",
+    );
+    const served = await runfleet(["plan", "--json", "--component-dir", "vendor"], dir);
+    expect(served.code).toBe(0);
+    expect((JSON.parse(served.stdout) as { jobs: { name: string }[] }).jobs.map((j) => j.name)).toEqual([
+      "check",
+    ]);
   });
 });

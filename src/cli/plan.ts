@@ -32,6 +32,8 @@ Options:
   --tag T         plan a tag pipeline for tag T instead of a branch
   --source S      pipeline source: ${PIPELINE_SOURCES.join(", ")} (default: push)
   --var K=V       pipeline variable (repeatable)
+  --component-dir D
+                  serve \`include: component:\` from D/<project path>/templates/<name>.yml
   --json          print only {"stages": [...], "jobs": [{"name", "stage", "needs", "when", "allowFailure",
                   "image", "tags", "variables"}]}, a trigger job's child plan under "child"; needs is
                   null for a job that follows stage order; allowFailure is a boolean or {"exitCodes": [...]}
@@ -49,6 +51,7 @@ interface PlanOptions {
   readonly tag: string | undefined;
   readonly source: PipelineSource;
   readonly variables: Readonly<Record<string, string>>;
+  readonly componentDir: string | undefined;
   readonly json: boolean;
   readonly help: boolean;
 }
@@ -68,6 +71,7 @@ export const planCommand: Command = {
       file,
       projectDir,
       variables: { ...predefinedVariables(context), ...context.variables },
+      ...(options.componentDir === undefined ? {} : { componentDir: resolve(options.componentDir) }),
     });
     const result = planPipeline(config, context);
     const planWarnings = collectWarnings(result);
@@ -103,6 +107,7 @@ export function parsePlanOptions(args: readonly string[]): PlanOptions {
     tag: v.tag,
     source,
     variables: parseVariables(v.var ?? []),
+    componentDir: v["component-dir"],
     json: v.json ?? false,
     help: v.help ?? false,
   };
@@ -119,6 +124,7 @@ function parse(args: readonly string[]) {
       tag: { type: "string" },
       source: { type: "string" },
       var: { type: "string", multiple: true },
+      "component-dir": { type: "string" },
       json: { type: "boolean" },
       help: { type: "boolean", short: "h" },
     },
