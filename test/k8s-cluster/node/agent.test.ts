@@ -5,9 +5,11 @@
  * the cluster's own node (podman unless cluster:up was told otherwise) and on an extra agent this
  * suite starts with the processes runtime.
  */
+
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { RunfleetError } from "../../../src/errors/index.js";
 import { requireSuite } from "../../support/require-suite.js";
 import { clusterAnswers, kubectl, locateTestCluster, waitUntil } from "../test-cluster.js";
 import type { Pod } from "./kube/types.js";
@@ -61,7 +63,7 @@ async function watchPod(name: string, done: (pod: Pod) => boolean, timeoutMs = 6
     timeoutMs,
     200,
   );
-  if (!last) throw new Error(`pod ${name} vanished`);
+  if (!last) throw new RunfleetError("NOT_FOUND", `pod ${name} vanished`);
   return { pod: last, phases };
 }
 

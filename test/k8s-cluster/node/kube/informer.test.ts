@@ -1,6 +1,7 @@
 import type { IncomingMessage } from "node:http";
 import { PassThrough } from "node:stream";
 import { describe, expect, it } from "vitest";
+import { RunfleetError } from "../../../../src/errors/index.js";
 import { Informer } from "./informer.js";
 import type { KubeClient, Query, RequestOptions } from "./kube-client.js";
 import type { ObjectList, ObjectMeta } from "./types.js";
@@ -19,7 +20,7 @@ class ScriptedApi implements KubeClient {
 
   async call<T>(_method: string, _path: string, _options?: RequestOptions): Promise<T> {
     const next = this.lists.shift();
-    if (!next) throw new Error("no list scripted");
+    if (!next) throw new RunfleetError("INTERNAL", "no list scripted");
     return next as T;
   }
 

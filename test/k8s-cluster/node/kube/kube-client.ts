@@ -1,5 +1,6 @@
 import type { IncomingMessage } from "node:http";
 import { Agent, request } from "node:https";
+import { RunfleetError } from "../../../../src/errors/index.js";
 import { KubeApiError } from "./kube-api-error.js";
 import type { KubeCredentials } from "./kubeconfig.js";
 import type { ApiStatus } from "./types.js";
@@ -94,7 +95,7 @@ export class HttpsKubeClient implements KubeClient {
           });
         },
       );
-      req.on("timeout", () => req.destroy(new Error("request timed out")));
+      req.on("timeout", () => req.destroy(new RunfleetError("UNAVAILABLE", `${method} ${path} timed out`)));
       req.on("error", (cause) => reject(new KubeApiError(method, path, 0, undefined, cause)));
       req.end(payload);
     });

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
+import { RunfleetError } from "../../../../src/errors/index.js";
 import { FargateModel } from "../fargate/fargate-model.js";
 import { KubeApiError } from "../kube/kube-api-error.js";
 import type { KubeClient, RequestOptions } from "../kube/kube-client.js";
@@ -45,7 +46,7 @@ class FakeApi implements KubeClient {
   }
 
   stream(): never {
-    throw new Error("no watch in this fake");
+    throw new RunfleetError("INTERNAL", "no watch in this fake");
   }
 
   get last(): PodStatus | undefined {
@@ -59,7 +60,7 @@ class FakeApi implements KubeClient {
       if (hit) return hit;
       await new Promise((r) => setTimeout(r, 20));
     }
-    throw new Error(`no status matched; last: ${JSON.stringify(this.last)}`);
+    throw new RunfleetError("UNAVAILABLE", `no status matched; last: ${JSON.stringify(this.last)}`);
   }
 }
 
