@@ -6,6 +6,7 @@ import { createShellExecutor } from "./shell/index.js";
 import type { Executor, ExecutorFactory, ExecutorSettings } from "./types.js";
 
 export { projectDirFor, safeProjectPath } from "./clone-path.js";
+export { ExecutorFailure, failureReasonOf } from "./executor-failure.js";
 export type {
   Executor,
   ExecutorFactory,

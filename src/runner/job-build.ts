@@ -4,7 +4,13 @@
  * upload_artifacts_on_success/on_failure — each in a trace section. Cancel and timeout are handled
  * here; the executor only runs what it is given.
  */
-import type { Executor, JobEnvironment, StageIo, StageOutcome } from "../executors/index.js";
+import {
+  type Executor,
+  failureReasonOf,
+  type JobEnvironment,
+  type StageIo,
+  type StageOutcome,
+} from "../executors/index.js";
 import {
   renderStageScript,
   resolveJobVariables,
@@ -165,7 +171,12 @@ class JobBuild {
       });
       outcome = await this.stages(env);
     } catch (err) {
-      outcome = { kind: "system_failure", message: err instanceof Error ? err.message : String(err) };
+      const reason = failureReasonOf(err);
+      outcome = {
+        kind: "system_failure",
+        message: err instanceof Error ? err.message : String(err),
+        ...(reason ? { reason } : {}),
+      };
     } finally {
       ctx.shutdown.removeEventListener("abort", onShutdown);
     }

@@ -22,6 +22,11 @@ describe("outcomeUpdate", () => {
       { state: "failed", failure_reason: "runner_system_failure" },
       "failed",
     ],
+    [
+      { kind: "system_failure", message: "no such image", reason: "image_pull_failure" },
+      { state: "failed", failure_reason: "image_pull_failure" },
+      "failed",
+    ],
   ])("%j", (outcome, update, status) => {
     expect(outcomeUpdate(outcome, [])).toEqual(update);
     expect(ciJobStatus(outcome)).toBe(status);

@@ -13,7 +13,12 @@ export type JobOutcome =
   /** `canceled`/`failed`/403 from the coordinator: everything was killed. */
   | { readonly kind: "aborted" }
   /** The runner itself broke or is shutting down. */
-  | { readonly kind: "system_failure"; readonly message: string };
+  | {
+      readonly kind: "system_failure";
+      readonly message: string;
+      /** Set when the executor named what went wrong (e.g. `image_pull_failure`). */
+      readonly reason?: FailureReason;
+    };
 
 /** Reasons a coordinator must accept even when it lists none. */
 const ALWAYS_ALLOWED: readonly FailureReason[] = [
@@ -54,7 +59,7 @@ export function outcomeUpdate(outcome: JobOutcome, supported: readonly string[])
     case "aborted":
       return failed("job_canceled");
     case "system_failure":
-      return failed("runner_system_failure");
+      return failed(outcome.reason ?? "runner_system_failure");
     default: {
       const never: never = outcome;
       return never;
