@@ -1,7 +1,7 @@
 import { execFile } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { RunfleetError } from "../errors/index.js";
 import { parsePlanOptions, projectPathFrom } from "./plan.js";
@@ -44,6 +44,10 @@ describe("parsePlanOptions", () => {
         "A=1",
         "--var",
         "B=x=y",
+        "--changed-file",
+        "a.txt",
+        "--changed-file",
+        "b/c.txt",
         "--component-dir",
         "vendor",
         "--json",
@@ -54,6 +58,7 @@ describe("parsePlanOptions", () => {
       tag: "v1",
       source: "web",
       variables: { A: "1", B: "x=y" },
+      changedFiles: ["a.txt", "b/c.txt"],
       componentDir: "vendor",
       json: true,
       help: false,
@@ -187,6 +192,113 @@ describe("runfleet plan (the command)", () => {
     expect(run.code).toBe(code);
     expect(run.stdout).toBe("");
     expect(run.stderr).toContain(message);
+  });
+});
+
+describe("runfleet plan: rules:changes from git", () => {
+  let dir: string;
+  const write = (path: string, text: string): void => {
+    mkdirSync(dirname(join(dir, path)), { recursive: true });
+    writeFileSync(join(dir, path), text);
+  };
+  const commit = async (message: string): Promise<void> => {
+    await git(dir, "add", "-A");
+    await git(dir, "-c", "user.name=T", "-c", "user.email=t@example.com", "commit", "-q", "-m", message);
+  };
+  const jobs = async (...args: string[]): Promise<string[]> => {
+    const run = await runfleet(["plan", "--json", ...args], dir);
+    expect(run.stderr).toBe("");
+    return (JSON.parse(run.stdout) as { jobs: { name: string }[] }).jobs.map((j) => j.name);
+  };
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), "runfleet-plan-changes-"));
+    write(
+      ".gitlab-ci.yml",
+      [
+        "always:",
+        "  script: echo",
+        "docs:",
+        "  rules:",
+        "    - changes: [docs/**/*]",
+        "  script: echo",
+        "app:",
+        "  rules:",
+        "    - changes: [src/**/*]",
+        "  script: echo",
+        "legacy:",
+        "  only:",
+        "    changes: [src/**/*]",
+        "  script: echo",
+        "since-base:",
+        "  rules:",
+        "    - changes:",
+        "        paths: [docs/**/*]",
+        "        compare_to: base",
+        "  script: echo",
+        "",
+      ].join("\n"),
+    );
+    write("docs/index.md", "one\n");
+    write("src/main.ts", "one\n");
+    await git(dir, "init", "-q", "-b", "main");
+    await commit("first");
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it("counts every change as true for a first commit (no parent), as GitLab does for a new branch", async () => {
+    expect(await jobs()).toEqual(["always", "docs", "app", "legacy", "since-base"]);
+  });
+
+  it("diffs the checked-out commit against its parent, and compare_to against the merge base", async () => {
+    await git(dir, "branch", "base");
+    write("docs/index.md", "two\n");
+    await commit("docs");
+    write("src/main.ts", "two\n");
+    await commit("src");
+    // HEAD changed src/ only; since `base`, docs/ changed too.
+    expect(await jobs()).toEqual(["always", "app", "legacy", "since-base"]);
+    await git(dir, "mv", "src/main.ts", "docs/main.ts");
+    await commit("move");
+    // A rename changes both its paths.
+    expect(await jobs()).toEqual(["always", "docs", "app", "legacy", "since-base"]);
+    await git(
+      dir,
+      "-c",
+      "user.name=T",
+      "-c",
+      "user.email=t@example.com",
+      "commit",
+      "-q",
+      "--allow-empty",
+      "-m",
+      "empty",
+    );
+    expect(await jobs()).toEqual(["always", "since-base"]);
+  });
+
+  it("takes --changed-file instead of the diff, for compare_to too", async () => {
+    expect(await jobs("--changed-file", "docs/a.md")).toEqual(["always", "docs", "since-base"]);
+    expect(await jobs("--changed-file", "./src/x.ts", "--changed-file", "README.md")).toEqual([
+      "always",
+      "app",
+      "legacy",
+    ]);
+  });
+
+  it("diffs a merge request against the merge base with its target branch", async () => {
+    await git(dir, "checkout", "-q", "-b", "feature", "base");
+    write("src/feature.ts", "x\n");
+    await commit("feature");
+    write("notes.txt", "x\n");
+    await commit("notes");
+    expect(await jobs()).toEqual(["always"]);
+    // Jobs without rules are not in merge request pipelines; `only: changes` sets no refs.
+    expect(await jobs("--source", "merge_request_event")).toEqual(["app", "legacy"]);
+  });
+
+  it("ignores the diff where GitLab has none (a tag pipeline)", async () => {
+    expect(await jobs("--tag", "v1")).toEqual(["always", "docs", "app", "legacy", "since-base"]);
   });
 });
 

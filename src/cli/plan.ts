@@ -2,9 +2,10 @@ import { execFile } from "node:child_process";
 import { readdir } from "node:fs/promises";
 import { basename, dirname, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { type ConfigWarning, loadCiConfig } from "../config/index.js";
+import { type CiConfig, type ConfigWarning, loadCiConfig } from "../config/index.js";
 import { formatLocation, RunfleetError } from "../errors/index.js";
 import {
+  compareToRefs,
   formatPlan,
   PIPELINE_SOURCES,
   type PipelineSource,
@@ -32,6 +33,9 @@ Options:
   --tag T         plan a tag pipeline for tag T instead of a branch
   --source S      pipeline source: ${PIPELINE_SOURCES.join(", ")} (default: push)
   --var K=V       pipeline variable (repeatable)
+  --changed-file F
+                  a file the push changed, for rules:changes and only:changes (repeatable); replaces
+                  the diff read from git, also for every rules:changes:compare_to
   --component-dir D
                   serve \`include: component:\` from D/<project path>/templates/<name>.yml
   --json          print only {"stages": [...], "jobs": [{"name", "stage", "needs", "when", "allowFailure",
@@ -39,8 +43,12 @@ Options:
                   null for a job that follows stage order; allowFailure is a boolean or {"exitCodes": [...]}
   -h, --help      this help
 
-rules:exists looks at the files under the project root; rules:changes counts as true, as GitLab does
-when it knows no push diff (a new branch).
+rules:exists looks at the files under the project root. rules:changes looks at what the checked-out
+commit changed, as GitLab does for a push of it: its diff against its parent (none for a first
+commit, where GitLab too counts changes as true), for a merge_request_event its diff against the
+merge base with the target (default) branch, and with compare_to the diff from the merge base with
+that ref. Outside a git repository, without --changed-file, and for tags, schedules, web and API
+pipelines, rules:changes is true.
 
 Exit codes: 0 planned (also when workflow:rules create no pipeline), 1 invalid config, 2 usage error.
 `;
@@ -51,6 +59,8 @@ interface PlanOptions {
   readonly tag: string | undefined;
   readonly source: PipelineSource;
   readonly variables: Readonly<Record<string, string>>;
+  /** `--changed-file`, in the order given; undefined when none was given (read the diff from git). */
+  readonly changedFiles: readonly string[] | undefined;
   readonly componentDir: string | undefined;
   readonly json: boolean;
   readonly help: boolean;
@@ -66,13 +76,14 @@ export const planCommand: Command = {
     }
     const file = resolve(options.file);
     const projectDir = dirname(file);
-    const context = await readContext(projectDir, options);
+    const pushed = await readContext(projectDir, options);
     const { config, warnings } = await loadCiConfig({
       file,
       projectDir,
-      variables: { ...predefinedVariables(context), ...context.variables },
+      variables: { ...predefinedVariables(pushed), ...pushed.variables },
       ...(options.componentDir === undefined ? {} : { componentDir: resolve(options.componentDir) }),
     });
+    const context = await withChanges(projectDir, pushed, config, options.changedFiles);
     const result = planPipeline(config, context);
     const planWarnings = collectWarnings(result);
     for (const warning of [...warnings, ...planWarnings]) process.stderr.write(formatWarning(warning));
@@ -107,6 +118,7 @@ export function parsePlanOptions(args: readonly string[]): PlanOptions {
     tag: v.tag,
     source,
     variables: parseVariables(v.var ?? []),
+    changedFiles: v["changed-file"],
     componentDir: v["component-dir"],
     json: v.json ?? false,
     help: v.help ?? false,
@@ -124,6 +136,7 @@ function parse(args: readonly string[]) {
       tag: { type: "string" },
       source: { type: "string" },
       var: { type: "string", multiple: true },
+      "changed-file": { type: "string", multiple: true },
       "component-dir": { type: "string" },
       json: { type: "boolean" },
       help: { type: "boolean", short: "h" },
@@ -180,6 +193,77 @@ async function readContext(projectDir: string, options: PlanOptions): Promise<Pl
   };
   if (options.source !== "merge_request_event") return context;
   return { ...context, mergeRequest: { iid: 1, sourceBranch: ref, targetBranch: defaultBranch } };
+}
+
+/**
+ * The files the pipeline's diff holds, as GitLab computes them: the pushed commit against its parent
+ * (a merge request: against the merge base with its target branch), and for each
+ * `rules:changes:compare_to` ref the commit against the merge base with that ref. `--changed-file`
+ * replaces every one of these. Left unknown (so `changes` is true) where git cannot tell.
+ */
+async function withChanges(
+  projectDir: string,
+  context: PlanContext,
+  config: CiConfig,
+  override: readonly string[] | undefined,
+): Promise<PlanContext> {
+  const refs = compareToRefs(config, { ...predefinedVariables(context), ...context.variables });
+  if (override !== undefined) {
+    const files = override.map((f) => f.replace(/\\/g, "/").replace(/^(\.\/)+/, ""));
+    return {
+      ...context,
+      changedFiles: files,
+      changedFilesByRef: Object.fromEntries(refs.map((ref) => [ref, files])),
+    };
+  }
+  const byRef: Record<string, readonly string[]> = {};
+  for (const ref of refs) {
+    const files = await filesChangedSinceMergeBase(projectDir, ref);
+    if (files !== undefined) byRef[ref] = files;
+  }
+  let changed: readonly string[] | undefined;
+  let mergeRequest = context.mergeRequest;
+  if (mergeRequest !== undefined) {
+    const base = await mergeBase(projectDir, mergeRequest.targetBranch);
+    if (base !== undefined) {
+      changed = await changedFiles(projectDir, base);
+      mergeRequest = { ...mergeRequest, diffBaseSha: base };
+    }
+  } else if (await gitOutput(projectDir, ["rev-parse", "--verify", "--quiet", "HEAD~1^{commit}"])) {
+    changed = await changedFiles(projectDir, "HEAD~1");
+  }
+  return {
+    ...context,
+    ...(changed === undefined ? {} : { changedFiles: changed }),
+    ...(refs.length === 0 ? {} : { changedFilesByRef: byRef }),
+    ...(mergeRequest === undefined ? {} : { mergeRequest }),
+  };
+}
+
+/** A branch, tag or commit name as GitLab would resolve it, falling back to the remote's branches. */
+async function mergeBase(projectDir: string, ref: string): Promise<string | undefined> {
+  for (const candidate of [`refs/heads/${ref}`, `refs/tags/${ref}`, `refs/remotes/origin/${ref}`, ref]) {
+    const sha = await gitOutput(projectDir, ["rev-parse", "--verify", "--quiet", `${candidate}^{commit}`]);
+    if (sha !== undefined) return gitOutput(projectDir, ["merge-base", sha, "HEAD"]);
+  }
+  return undefined;
+}
+
+async function filesChangedSinceMergeBase(projectDir: string, ref: string): Promise<string[] | undefined> {
+  const base = await mergeBase(projectDir, ref);
+  return base === undefined ? undefined : changedFiles(projectDir, base);
+}
+
+/** Paths added, modified or deleted between `from` and HEAD; a rename counts as both of its paths. */
+function changedFiles(cwd: string, from: string): Promise<string[] | undefined> {
+  return new Promise((done) => {
+    execFile(
+      "git",
+      ["diff", "--name-only", "--no-renames", "-z", from, "HEAD", "--"],
+      { cwd, env: { ...process.env, GIT_TERMINAL_PROMPT: "0" }, maxBuffer: 64 * 1024 * 1024 },
+      (error, stdout) => done(error === null ? stdout.split("\0").filter((f) => f !== "") : undefined),
+    );
+  });
 }
 
 /** Without `origin/HEAD`: `master` when the repository has it and no `main`; otherwise GitLab's `main`. */

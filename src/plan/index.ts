@@ -1,6 +1,7 @@
 // The planner: a pure function from a loaded CiConfig and a PlanContext (ref, source, variables, files)
 // to the PipelinePlan GitLab would create — rules evaluated, parallel jobs expanded, the DAG resolved.
 
+export { compareToRefs } from "./compare-to-refs.js";
 export { formatPlan } from "./format-plan.js";
 export { type PlanJson, type PlanJsonJob, toPlanJson } from "./plan-json.js";
 export { planPipeline } from "./plan-pipeline.js";
