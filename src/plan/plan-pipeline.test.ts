@@ -335,6 +335,20 @@ describe("planPipeline", () => {
     expect(names(planPipeline(cfg, context())).filter((n) => n !== "other")).toEqual(expected);
   });
 
+  it.each([
+    ["a job without parallel", {}, '$CI_NODE_TOTAL == "1"', true],
+    ["a job that sets it itself", { variables: vars({ CI_NODE_TOTAL: "7" }) }, '$CI_NODE_TOTAL == "7"', true],
+    ["a job without parallel, compared with another total", {}, '$CI_NODE_TOTAL == "2"', false],
+  ])("rules of %s see CI_NODE_TOTAL", (_, fields, condition, included) => {
+    const result = planPipeline(
+      config([job("one", { ...fields, rules: [rule({ if: condition })] }), job("other")]),
+      context(),
+    );
+    expect(names(result).includes("one")).toBe(included);
+    // Predefined variables are not job variables in the plan.
+    expect(planOf(result).jobs.find((j) => j.name === "other")?.variables).toEqual({});
+  });
+
   it("creates no pipeline when only .pre/.post jobs remain", () => {
     const result = planPipeline(config([job("pre", { stage: ".pre" }), job("x", { rules: [] })]), context());
     expect(result.kind).toBe("none");

@@ -202,7 +202,11 @@ function ruleScope(
   return { base: { ...input.predefined, CI_JOB_STAGE: job.stage, ...globals, ...jobVariables }, raw };
 }
 
-/** What `rules:if` sees: predefined < globals < job < matrix/node < pipeline variables, expanded. */
+/**
+ * What `rules:if` sees: predefined < globals < job < matrix/node < pipeline variables, expanded.
+ * GitLab gives every job `CI_NODE_TOTAL` (1 without `parallel`); only a parallel instance's own
+ * node variables also go into the plan's job variables.
+ */
 function instanceRuleVariables(
   scope: RuleScope,
   instance: JobInstance,
@@ -211,6 +215,7 @@ function instanceRuleVariables(
   return expandAll(
     {
       CI_JOB_NAME: instance.name,
+      CI_NODE_TOTAL: "1",
       ...scope.base,
       ...instance.matrix,
       ...nodeVariables(instance),
