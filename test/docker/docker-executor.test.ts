@@ -8,8 +8,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { RunfleetError } from "../../src/errors/index.js";
-import { DockerExecutor, failureReasonOf, type HttpDockerClient } from "../../src/executors/docker/index.js";
+import { DockerExecutor, type HttpDockerClient } from "../../src/executors/docker/index.js";
 import type { JobEnvironment, StageOutcome } from "../../src/executors/index.js";
+import { failureReasonOf } from "../../src/executors/index.js";
 import type { JobPayload } from "../../src/protocol/index.js";
 import { jobPayload } from "./job-payload.js";
 import {

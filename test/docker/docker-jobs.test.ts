@@ -161,6 +161,7 @@ describe.skipIf(!enabled)("docker executor jobs (podman)", { timeout: 120_000 },
   it("fails a job whose image does not exist, with the pull error in the trace", async () => {
     const job = await runJob({ image: { name: "localhost/runfleet-test/does-not-exist:1" } });
     expect(job.record.status).toBe("failed");
+    expect(job.record.failureReason).toBe("image_pull_failure");
     expect(plain(job.trace)).toContain('failed to pull image "localhost/runfleet-test/does-not-exist:1"');
   });
 

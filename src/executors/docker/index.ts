@@ -6,7 +6,7 @@ export { createDockerExecutor, createLocalDockerExecutor, DockerExecutor } from 
 export { isLocalEngine, parseDockerHost } from "./docker-host.js";
 export { type DockerSettings, parseDockerSettings } from "./docker-settings.js";
 export { EngineUnreachableError, HttpDockerClient } from "./http-docker-client.js";
-export { failureReasonOf, ImagePullError } from "./image-pull-error.js";
+export { ImagePullError } from "./image-pull-error.js";
 export { normalizeImageName, rewriteImage } from "./image-reference.js";
 export {
   chooseLocalExecutor,
