@@ -76,7 +76,7 @@ stop_daemons() {
     fi
   done
   local i j alive
-  for ((i = 0; i < 100; i++)); do
+  for ((i = 0; i < 200; i++)); do
     alive=0
     for pid in "${pids[@]}"; do
       if group_alive "$pid"; then alive=1; fi
