@@ -119,6 +119,10 @@ class CoordinatorStack implements LocalStack {
     return this.coordinator.readTrace(jobId);
   }
 
+  getPipeline(pipelineId: number) {
+    return this.coordinator.getPipeline(pipelineId);
+  }
+
   listJobs(pipelineId: number) {
     return this.coordinator.listJobs(pipelineId);
   }

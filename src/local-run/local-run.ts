@@ -31,6 +31,9 @@ export interface RunConsole {
   onInterrupt(handler: () => void): () => void;
 }
 
+/** After Ctrl-C, how long the pipeline gets to cancel cleanly before the runner is stopped outright. */
+const CANCEL_GRACE_MS = 20_000;
+
 /** Lines of a failed job's log shown at the end of a terminal run. */
 const FAILED_TAIL_LINES = 30;
 
@@ -97,7 +100,8 @@ export async function runLocal(options: RunOptions, io: RunConsole): Promise<num
       watcher,
     );
     const end = await watcher.done;
-    await watcher.complete();
+    // After a forced stop the store is closed; the report then lists the jobs the events showed.
+    await watcher.complete().catch(() => undefined);
     stopInterrupts();
     view.close();
     const jobs = watcher.finalJobs();
@@ -129,16 +133,26 @@ function onCtrlC(
   watcher: PipelineWatcher,
 ): () => void {
   let presses = 0;
-  return io.onInterrupt(() => {
+  let grace: NodeJS.Timeout | undefined;
+  const stopNow = () => {
+    say("Stopping now.");
+    void stack.stop().finally(() => watcher.abandon());
+  };
+  const stop = io.onInterrupt(() => {
     presses++;
     if (presses === 1) {
       say("Canceling the pipeline (Ctrl-C again to stop at once)…");
       void stack.cancel(pipelineId).catch((err: unknown) => say(`warning: cancel failed: ${String(err)}`));
+      // A single SIGTERM (CI, `timeout`) must end the run too, even if a job ignores the cancel.
+      grace = setTimeout(stopNow, CANCEL_GRACE_MS);
     } else {
-      say("Stopping now.");
-      void stack.stop().finally(() => watcher.abandon());
+      stopNow();
     }
   });
+  return () => {
+    clearTimeout(grace);
+    stop();
+  };
 }
 
 function reportOf(outcome: PipelineOutcome, jobs: readonly WatchedJob[]): RunReport {

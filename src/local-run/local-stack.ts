@@ -32,6 +32,8 @@ export interface LocalStack {
   submit(input: SubmitInput, listener: (event: StackEvent) => void): Promise<PipelineRecord>;
   /** A job's whole trace as stored so far. */
   readTrace(jobId: number): Promise<string>;
+  /** A pipeline as stored now. */
+  getPipeline(pipelineId: number): Promise<PipelineRecord | undefined>;
   /** Every job of a pipeline, all attempts. */
   listJobs(pipelineId: number): Promise<readonly JobRecord[]>;
   cancel(pipelineId: number): Promise<void>;

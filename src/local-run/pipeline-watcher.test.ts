@@ -74,6 +74,10 @@ class ScriptedStack implements LocalStack {
   async readTrace(jobId: number): Promise<string> {
     return this.traces.get(jobId) ?? "";
   }
+  readonly pipelines = new Map<number, PipelineRecord>();
+  async getPipeline(id: number): Promise<PipelineRecord | undefined> {
+    return this.pipelines.get(id);
+  }
   async listJobs(pipelineId: number): Promise<readonly JobRecord[]> {
     return [...this.jobs.values()].filter((j) => j.pipelineId === pipelineId);
   }
@@ -133,6 +137,16 @@ describe("PipelineWatcher", () => {
       ["[trigger] -> child", "failed", true],
     ]);
     expect(await readFile(logs.pathOf("build"), "utf8")).toBe("built\n");
+  });
+
+  it("notices a pipeline's end that no event announced", async () => {
+    const stack = new ScriptedStack();
+    const watcher = new PipelineWatcher(stack, new LineView([], { write: () => 0 }, true), false);
+    const logs = new JobLogs(dir, 1);
+    await logs.open();
+    watcher.start(pipeline(1, "running"), logs);
+    stack.pipelines.set(1, pipeline(1, "success"));
+    expect((await watcher.done).status).toBe("success");
   });
 
   it("says a failed attempt will be retried and reports the newest attempt", async () => {

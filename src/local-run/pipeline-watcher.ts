@@ -8,6 +8,8 @@ import type { FinalJobStatus, JobRef } from "./progress/run-event.js";
 
 /** How often running jobs' traces are read for live output lines. */
 const OUTPUT_POLL_MS = 200;
+/** How often unfinished pipelines are re-read, in case an end was not announced by an event. */
+const STATUS_POLL_MS = 1000;
 
 interface Tracked {
   record: JobRecord;
@@ -42,6 +44,7 @@ export class PipelineWatcher {
    */
   private chain: Promise<void> = Promise.resolve();
   private poller: NodeJS.Timeout | null = null;
+  private statusPoller: NodeJS.Timeout | null = null;
   private logs: JobLogs | null = null;
   private resolveDone: (p: PipelineRecord) => void = () => {};
   readonly done: Promise<PipelineRecord>;
@@ -75,6 +78,8 @@ export class PipelineWatcher {
       this.poller = setInterval(() => this.pollOutput(), OUTPUT_POLL_MS);
       this.poller.unref();
     }
+    this.statusPoller = setInterval(() => this.pollStatuses(), STATUS_POLL_MS);
+    this.statusPoller.unref();
     for (const event of this.buffered.splice(0)) this.handle(event);
     // The pipeline may have ended before we were listening (e.g. every job skipped).
     this.onPipeline(root);
@@ -111,6 +116,7 @@ export class PipelineWatcher {
   /** Waits for every log being written and stops output polling. */
   async settle(): Promise<void> {
     if (this.poller !== null) clearInterval(this.poller);
+    if (this.statusPoller !== null) clearInterval(this.statusPoller);
     for (let last: Promise<void> | null = null; last !== this.chain; ) {
       last = this.chain;
       await last;
@@ -121,6 +127,18 @@ export class PipelineWatcher {
   abandon(): void {
     const root = this.rootId === null ? undefined : this.pipelines.get(this.rootId);
     if (root !== undefined) this.resolveDone({ ...root, status: "canceled" });
+  }
+
+  private pollStatuses(): void {
+    for (const known of this.pipelines.values()) {
+      if (isRunEnd(known.status)) continue;
+      void this.stack.getPipeline(known.id).then(
+        (fresh) => {
+          if (fresh !== undefined && fresh.status !== known.status) this.onPipeline(fresh);
+        },
+        () => undefined,
+      );
+    }
   }
 
   private onPipeline(pipeline: PipelineRecord): void {
