@@ -36,6 +36,7 @@ const plan: PipelinePlan = {
     job("unit 2/2", "test", { stageIndex: 1, needs: [need("compile")] }),
     job("e2e", "test", { stageIndex: 1, needs: [], dependencies: ["compile"] }),
     job("smoke", "test", { stageIndex: 1 }),
+    job("approve", "build", { when: "manual" }),
     job("ship", "deploy", {
       stageIndex: 2,
       when: "manual",
@@ -62,6 +63,11 @@ describe("selectJobs", () => {
     [["unit 2/2"], ["compile:on_success", "unit 2/2:on_success"], ["build", "test"]],
     [["e2e"], ["compile:on_success", "e2e:on_success"], ["build", "test"]],
     [["smoke"], ["compile:on_success", "lint:on_success", "smoke:on_success"], ["build", "test"]],
+    [
+      ["smoke", "approve"],
+      ["compile:on_success", "lint:on_success", "smoke:on_success", "approve:on_success"],
+      ["build", "test"],
+    ],
     [
       ["ship"],
       ["compile:on_success", "unit 1/2:on_success", "unit 2/2:on_success", "ship:on_success", "gate:manual"],

@@ -3,7 +3,8 @@ import type { PipelinePlan, PlannedJob } from "../plan/types.js";
 
 /**
  * `runfleet run JOB...`: the named jobs plus every job they need, transitively — their `needs`, or,
- * for a job without `needs`, every job of the earlier stages it waits for — and the jobs named in their
+ * for a job without `needs`, every job of the earlier stages it waits for (but for unnamed manual ones),
+ * and the jobs named in their
  * `dependencies`, whose artifacts they would otherwise miss. A name matches a job instance
  * (`test 2/3`) or all instances of a job (`test`). Named manual jobs run (naming them is the click);
  * manual jobs pulled in only as a need stay manual, as they would on GitLab.
@@ -28,7 +29,13 @@ export function selectJobs(plan: PipelinePlan, names: readonly string[]): Pipeli
     if (job === undefined) return; // an optional need whose job is not in the pipeline
     selected.add(name);
     if (job.needs === undefined) {
-      for (const earlier of plan.jobs) if (earlier.stageIndex < job.stageIndex) visit(earlier.name);
+      // Unnamed manual jobs of earlier stages are left out: nobody would play them, and their
+      // `manual` state would block the named job forever.
+      for (const earlier of plan.jobs) {
+        if (earlier.stageIndex < job.stageIndex && (earlier.when !== "manual" || named.has(earlier.name))) {
+          visit(earlier.name);
+        }
+      }
     } else {
       for (const need of job.needs) visit(need.name);
     }
