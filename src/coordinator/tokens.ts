@@ -1,5 +1,5 @@
 /** Secrets the coordinator hands out: random, prefixed like GitLab's, and stored only as sha256. */
-import { createHash, randomBytes } from "node:crypto";
+import { hash, randomBytes } from "node:crypto";
 
 export type TokenKind = "runner" | "registration" | "job";
 
@@ -13,8 +13,9 @@ export function newToken(kind: TokenKind): string {
   return `${PREFIX[kind]}${randomBytes(20).toString("base64url")}`;
 }
 
+/** Every job call carries its token; the one-shot digest avoids a Hash object per request. */
 export function hashToken(token: string): string {
-  return createHash("sha256").update(token).digest("hex");
+  return hash("sha256", token, "hex");
 }
 
 /** Prefixes the runner masks in traces (`features.token_mask_prefixes`). */

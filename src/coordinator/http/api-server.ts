@@ -19,17 +19,24 @@ const JOB_PATH = /^\/api\/v4\/jobs\/(\d+)(\/trace|\/artifacts)?$/;
 
 export function createApiServer(ctx: ApiContext): Server {
   const server = createServer((req, res) => {
-    handle(ctx, req, res).then(
-      (reply) => {
-        if (reply !== undefined) send(res, reply);
-      },
-      (err: unknown) => {
-        const error = toRunfleetError(err);
-        const status = STATUS_FOR_CODE[error.code];
-        if (status >= 500) process.stderr.write(`coordinator: ${req.method} ${req.url}: ${error.format()}\n`);
-        send(res, json(status, { message: `${status} ${error.message}` }));
-      },
-    );
+    // A reply is sent only once what the request wrote is committed (writes are group-committed).
+    handle(ctx, req, res)
+      .then(async (reply) => {
+        await ctx.store.committed();
+        return reply;
+      })
+      .then(
+        (reply) => {
+          if (reply !== undefined) send(res, reply);
+        },
+        (err: unknown) => {
+          const error = toRunfleetError(err);
+          const status = STATUS_FOR_CODE[error.code];
+          if (status >= 500)
+            process.stderr.write(`coordinator: ${req.method} ${req.url}: ${error.format()}\n`);
+          send(res, json(status, { message: `${status} ${error.message}` }));
+        },
+      );
   });
   server.keepAliveTimeout = 65_000;
   // Long polls are held up to ~50 s; node's default request timeout must not cut them.

@@ -4,7 +4,7 @@
  */
 import { Headers } from "../../protocol/index.js";
 import { buildPayload, repoUrlFor } from "../payload/build-payload.js";
-import { dependencyJobs } from "../payload/dependencies.js";
+import { dependencyJobs, mayHaveDependencies } from "../payload/dependencies.js";
 import { hashToken } from "../tokens.js";
 import type { ArtifactRecord, DotenvVariable, JobRecord, PipelineRecord, RunnerRecord } from "../types.js";
 import type { ApiContext } from "./api-context.js";
@@ -59,7 +59,7 @@ async function payloadFor(ctx: ApiContext, job: JobRecord, runner: RunnerRecord,
     throw new Error(`job ${job.id} lost its pipeline or project`);
   }
   const deps = [
-    ...dependencyJobs(job, await ctx.engine.listJobs(pipeline.id)),
+    ...(mayHaveDependencies(job) ? dependencyJobs(job, await ctx.engine.listJobs(pipeline.id)) : []),
     ...(await parentDependencies(ctx, job, pipeline)),
   ];
   const archives = new Map<number, ArtifactRecord>();

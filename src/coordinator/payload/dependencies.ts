@@ -4,17 +4,31 @@
  */
 import type { JobRecord } from "../types.js";
 
+/**
+ * False when the job can have no dependencies whatever its pipeline holds, so callers skip listing
+ * the pipeline's jobs: at a wide fan-out that listing, once per hand-out, is quadratic.
+ */
+export function mayHaveDependencies(job: JobRecord): boolean {
+  if (job.dependencies !== null) return job.dependencies.length > 0;
+  if (job.needs !== null) return job.needs.some((n) => n.artifacts);
+  return job.stageIndex > 0;
+}
+
 export function dependencyJobs(job: JobRecord, pipelineJobs: readonly JobRecord[]): JobRecord[] {
-  if (job.dependencies?.length === 0) return [];
-  if (job.dependencies === null && job.needs !== null && !job.needs.some((n) => n.artifacts)) return [];
-  const current = pipelineJobs.filter((j) => !j.retried && j.id !== job.id);
-  const byName = new Map(current.map((j) => [j.name, j]));
-  const pick = (names: readonly string[]) =>
-    names.flatMap((n) => {
-      const j = byName.get(n);
-      return j === undefined ? [] : [j];
-    });
-  if (job.dependencies !== null) return pick(job.dependencies);
-  if (job.needs !== null) return pick(job.needs.filter((n) => n.artifacts).map((n) => n.job));
-  return current.filter((j) => j.stageIndex < job.stageIndex && j.trigger === null);
+  if (!mayHaveDependencies(job)) return [];
+  if (job.dependencies === null && job.needs === null) {
+    return pipelineJobs.filter(
+      (j) => !j.retried && j.id !== job.id && j.stageIndex < job.stageIndex && j.trigger === null,
+    );
+  }
+  const byName = new Map<string, JobRecord>();
+  for (const j of pipelineJobs) if (!j.retried && j.id !== job.id) byName.set(j.name, j);
+  const names =
+    job.dependencies !== null
+      ? job.dependencies
+      : (job.needs ?? []).filter((n) => n.artifacts).map((n) => n.job);
+  return names.flatMap((n) => {
+    const j = byName.get(n);
+    return j === undefined ? [] : [j];
+  });
 }

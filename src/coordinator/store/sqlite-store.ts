@@ -1,6 +1,9 @@
 /**
  * The embedded `Store`: one SQLite file in WAL mode (readers never block the writer), a busy timeout
- * for a second process on the same file, prepared statements, and one transaction per method.
+ * for a second process on the same file, and prepared statements. Writes are group-committed: every
+ * write of one event-loop turn goes into one transaction (each method atomic within it as a
+ * savepoint), committed before the next turn — a commit costs far more than a savepoint, and a busy
+ * coordinator makes several writes per job. `committed()` tells callers when to answer.
  */
 import Database from "better-sqlite3";
 import { RunfleetError } from "../../errors/index.js";
@@ -43,9 +46,65 @@ const JOB_INSERT_COLUMNS = Object.keys(jobColumns(0, emptyJobForColumns()));
 export class SqliteStore implements Store {
   private readonly db: Database.Database;
   private readonly statements = new Map<string, Statement>();
+  /** Connections of this process with an open group transaction. */
+  private static readonly grouped = new Set<SqliteStore>();
+  /** True while a group transaction is open; it commits at the next `setImmediate`. */
+  private grouping = false;
+  private waiting: { resolve: () => void; reject: (err: unknown) => void }[] = [];
 
   private constructor(db: Database.Database) {
     this.db = db;
+  }
+
+  /**
+   * Runs `fn` inside the turn's group transaction, opening one when none is. `atomic` (several
+   * statements) wraps it in a savepoint; one statement is atomic by itself.
+   */
+  private write<T>(fn: () => T, atomic = false): T {
+    if (!this.grouping) {
+      // Another connection of this process holding its group would wait for us while we wait for it.
+      for (const other of SqliteStore.grouped) other.commitGroup();
+      this.stmt("BEGIN IMMEDIATE").run();
+      this.grouping = true;
+      SqliteStore.grouped.add(this);
+      setImmediate(() => this.commitGroup());
+    }
+    if (!atomic) return fn();
+    this.stmt("SAVEPOINT write").run();
+    try {
+      const result = fn();
+      this.stmt("RELEASE write").run();
+      return result;
+    } catch (err) {
+      this.stmt("ROLLBACK TO write").run();
+      this.stmt("RELEASE write").run();
+      throw err;
+    }
+  }
+
+  private commitGroup(): void {
+    if (!this.grouping) return;
+    this.grouping = false;
+    SqliteStore.grouped.delete(this);
+    const waiting = this.waiting;
+    this.waiting = [];
+    try {
+      this.stmt("COMMIT").run();
+    } catch (cause) {
+      if (this.db.inTransaction) this.db.exec("ROLLBACK");
+      const failure = new RunfleetError("UNAVAILABLE", "the coordinator database could not commit", {
+        cause,
+        hint: "check free disk space and the database file's permissions",
+      });
+      for (const w of waiting) w.reject(failure);
+      return;
+    }
+    for (const w of waiting) w.resolve();
+  }
+
+  committed(): Promise<void> {
+    if (!this.grouping) return Promise.resolve();
+    return new Promise((resolve, reject) => this.waiting.push({ resolve, reject }));
   }
 
   /** Opens (or creates) the file and applies pending migrations. */
@@ -112,9 +171,11 @@ export class SqliteStore implements Store {
   }
 
   async createProject(p: NewProject): Promise<ProjectRecord> {
-    const r = this.stmt(
-      "INSERT INTO projects (path, name, repo_dir, git_dir, created_at) VALUES (?, ?, ?, ?, ?)",
-    ).run(p.path, p.name, p.repoDir, p.gitDir, p.createdAt);
+    const r = this.write(() =>
+      this.stmt(
+        "INSERT INTO projects (path, name, repo_dir, git_dir, created_at) VALUES (?, ?, ?, ?, ?)",
+      ).run(p.path, p.name, p.repoDir, p.gitDir, p.createdAt),
+    );
     return { ...p, id: Number(r.lastInsertRowid) };
   }
 
@@ -129,7 +190,9 @@ export class SqliteStore implements Store {
   }
 
   async addRegistrationToken(tokenHash: string, at: number): Promise<void> {
-    this.stmt("INSERT INTO registration_tokens (token_hash, created_at) VALUES (?, ?)").run(tokenHash, at);
+    this.write(() =>
+      this.stmt("INSERT INTO registration_tokens (token_hash, created_at) VALUES (?, ?)").run(tokenHash, at),
+    );
   }
 
   async hasRegistrationToken(tokenHash: string): Promise<boolean> {
@@ -140,23 +203,27 @@ export class SqliteStore implements Store {
   }
 
   async revokeRegistrationTokens(keepHash: string | null): Promise<void> {
-    this.stmt("UPDATE registration_tokens SET revoked = 1 WHERE token_hash IS NOT ?").run(keepHash);
+    this.write(() =>
+      this.stmt("UPDATE registration_tokens SET revoked = 1 WHERE token_hash IS NOT ?").run(keepHash),
+    );
   }
 
   async createRunner(r: NewRunner): Promise<RunnerRecord> {
-    const res = this.stmt(
-      `INSERT INTO runners (token_hash, description, tags, run_untagged, locked, paused, project_id,
-         maximum_timeout, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    ).run(
-      r.tokenHash,
-      r.description,
-      JSON.stringify(r.tags),
-      r.runUntagged ? 1 : 0,
-      r.locked ? 1 : 0,
-      r.paused ? 1 : 0,
-      r.projectId,
-      r.maximumTimeout,
-      r.createdAt,
+    const res = this.write(() =>
+      this.stmt(
+        `INSERT INTO runners (token_hash, description, tags, run_untagged, locked, paused, project_id,
+           maximum_timeout, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      ).run(
+        r.tokenHash,
+        r.description,
+        JSON.stringify(r.tags),
+        r.runUntagged ? 1 : 0,
+        r.locked ? 1 : 0,
+        r.paused ? 1 : 0,
+        r.projectId,
+        r.maximumTimeout,
+        r.createdAt,
+      ),
     );
     const { tokenHash: _hash, ...rest } = r;
     return { ...rest, id: Number(res.lastInsertRowid), contactedAt: null };
@@ -173,18 +240,18 @@ export class SqliteStore implements Store {
   }
 
   async revokeRunner(id: number): Promise<void> {
-    this.stmt("UPDATE runners SET revoked = 1 WHERE id = ?").run(id);
+    this.write(() => this.stmt("UPDATE runners SET revoked = 1 WHERE id = ?").run(id));
   }
 
   async touchRunner(id: number, at: number): Promise<void> {
-    this.stmt("UPDATE runners SET contacted_at = ? WHERE id = ?").run(at, id);
+    this.write(() => this.stmt("UPDATE runners SET contacted_at = ? WHERE id = ?").run(at, id));
   }
 
   async createPipeline(
     p: NewPipeline,
     jobs: readonly NewJob[],
   ): Promise<{ pipeline: PipelineRecord; jobs: JobRecord[] }> {
-    return this.db.transaction(() => {
+    return this.write(() => {
       const iidRow = this.one(
         "SELECT COALESCE(MAX(iid), 0) + 1 AS iid FROM pipelines WHERE project_id = ?",
         p.projectId,
@@ -214,7 +281,7 @@ export class SqliteStore implements Store {
       );
       const pipeline: PipelineRecord = { ...p, id: Number(res.lastInsertRowid), iid };
       return { pipeline, jobs: jobs.map((j) => this.insertJob(pipeline.id, j)) };
-    })();
+    }, true);
   }
 
   private insertJob(pipelineId: number, job: NewJob): JobRecord {
@@ -248,7 +315,7 @@ export class SqliteStore implements Store {
   }
 
   async applyChanges(changes: ChangeSet): Promise<JobRecord[]> {
-    return this.db.transaction(() => {
+    return this.write(() => {
       for (const patch of changes.jobs ?? []) this.patchJob(patch);
       for (const p of changes.pipelines ?? []) {
         if (p.status !== undefined)
@@ -262,7 +329,7 @@ export class SqliteStore implements Store {
           this.stmt("UPDATE pipelines SET finished_at = ? WHERE id = ?").run(p.finishedAt, p.id);
       }
       return (changes.newJobs ?? []).map((n) => this.insertJob(n.pipelineId, n.job));
-    })();
+    }, true);
   }
 
   private patchJob(patch: JobPatch): void {
@@ -275,15 +342,17 @@ export class SqliteStore implements Store {
   }
 
   async claimJob(jobId: number, runnerId: number, tokenHash: string, at: number): Promise<boolean> {
-    const res = this.stmt(
-      `UPDATE jobs SET runner_id = ?, token_hash = ?, assigned_at = ?, heartbeat_at = ?, acknowledged = 0
-       WHERE id = ? AND status = 'pending' AND runner_id IS NULL`,
-    ).run(runnerId, tokenHash, at, at, jobId);
+    const res = this.write(() =>
+      this.stmt(
+        `UPDATE jobs SET runner_id = ?, token_hash = ?, assigned_at = ?, heartbeat_at = ?, acknowledged = 0
+         WHERE id = ? AND status = 'pending' AND runner_id IS NULL`,
+      ).run(runnerId, tokenHash, at, at, jobId),
+    );
     return res.changes === 1;
   }
 
   async appendTrace(jobId: number, offset: number, data: Uint8Array): Promise<TraceAppend> {
-    return this.db.transaction((): TraceAppend => {
+    return this.write((): TraceAppend => {
       const row = this.one("SELECT trace_size FROM jobs WHERE id = ?", jobId);
       const size = Number(row?.trace_size ?? 0);
       if (offset !== size) return { ok: false, size };
@@ -291,7 +360,7 @@ export class SqliteStore implements Store {
       this.stmt("INSERT INTO trace_chunks (job_id, offset, data) VALUES (?, ?, ?)").run(jobId, offset, data);
       this.stmt("UPDATE jobs SET trace_size = ? WHERE id = ?").run(size + data.byteLength, jobId);
       return { ok: true, size: size + data.byteLength };
-    })();
+    }, true);
   }
 
   async readTrace(jobId: number): Promise<Buffer> {
@@ -300,10 +369,12 @@ export class SqliteStore implements Store {
   }
 
   async addArtifact(a: NewArtifact): Promise<ArtifactRecord> {
-    const res = this.stmt(
-      `INSERT INTO artifacts (job_id, type, format, filename, path, size, sha256, expire_at, created_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    ).run(a.jobId, a.type, a.format, a.filename, a.path, a.size, a.sha256, a.expireAt, a.createdAt);
+    const res = this.write(() =>
+      this.stmt(
+        `INSERT INTO artifacts (job_id, type, format, filename, path, size, sha256, expire_at, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      ).run(a.jobId, a.type, a.format, a.filename, a.path, a.size, a.sha256, a.expireAt, a.createdAt),
+    );
     return { ...a, id: Number(res.lastInsertRowid) };
   }
 
@@ -330,9 +401,9 @@ export class SqliteStore implements Store {
     const insert = this.stmt(
       "INSERT OR REPLACE INTO pipeline_variables (pipeline_id, job_id, key, value) VALUES (?, ?, ?, ?)",
     );
-    this.db.transaction(() => {
+    this.write(() => {
       for (const v of variables) insert.run(pipelineId, v.jobId, v.key, v.value);
-    })();
+    }, true);
   }
 
   async listDotenv(pipelineId: number): Promise<DotenvVariable[]> {
@@ -343,6 +414,7 @@ export class SqliteStore implements Store {
   }
 
   async close(): Promise<void> {
+    this.commitGroup();
     if (this.db.open) this.db.close();
   }
 }

@@ -102,5 +102,12 @@ export interface Store {
   addDotenv(pipelineId: number, variables: readonly DotenvVariable[]): Promise<void>;
   listDotenv(pipelineId: number): Promise<DotenvVariable[]>;
 
+  /**
+   * Resolves once every write made so far is durable (committed). Writes may be grouped into one
+   * transaction per event-loop turn; callers answer a client only after this.
+   */
+  committed(): Promise<void>;
+
+  /** Commits what is pending, then closes. */
   close(): Promise<void>;
 }
