@@ -22,11 +22,19 @@ export interface LaunchSpec {
 /** How long a group gets between SIGTERM and SIGKILL. */
 export const KILL_GRACE_MS = 2_000;
 
+/**
+ * Signals the job's process group; until the group exists (the job's process has not yet reached
+ * `setpgid`/`setsid` — a window a loaded machine widens), the leader itself, which is the job.
+ */
 function killGroup(pgid: number, signal: NodeJS.Signals): void {
   try {
     process.kill(-pgid, signal);
   } catch {
-    // already gone
+    try {
+      process.kill(pgid, signal);
+    } catch {
+      // already gone
+    }
   }
 }
 
