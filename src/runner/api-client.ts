@@ -13,11 +13,11 @@ import {
   type VerifyRunnerRequest,
 } from "../protocol/index.js";
 import { type BackoffPolicy, backoffDelay, isRetryableStatus, retryAfterMs, sleep } from "./backoff.js";
-import { httpRequest, multipartFile } from "./http-transport.js";
+import { httpRequest, multipartFile, type ResponseHeaders } from "./http-transport.js";
 
 export interface ApiResponse {
   readonly status: number;
-  readonly headers: Headers;
+  readonly headers: ResponseHeaders;
   readonly body: Buffer;
 }
 

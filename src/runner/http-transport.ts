@@ -6,9 +6,14 @@
 import * as http from "node:http";
 import * as https from "node:https";
 
+/** Response headers by case-insensitive name (a WHATWG `Headers` fits too). */
+export interface ResponseHeaders {
+  get(name: string): string | null;
+}
+
 export interface HttpResponse {
   readonly status: number;
-  readonly headers: Headers;
+  readonly headers: ResponseHeaders;
   readonly body: Buffer;
 }
 
@@ -28,13 +33,15 @@ const agents = {
 const CREDENTIAL_HEADERS = ["job-token", "private-token", "authorization"];
 const MAX_REDIRECTS = 5;
 
-function toHeaders(raw: http.IncomingHttpHeaders): Headers {
-  const headers = new Headers();
-  for (const [key, value] of Object.entries(raw)) {
-    if (value === undefined) continue;
-    for (const v of Array.isArray(value) ? value : [value]) headers.append(key, v);
-  }
-  return headers;
+/** node's already lower-cased header object behind `get`; cheaper than building a `Headers` per call. */
+function toHeaders(raw: http.IncomingHttpHeaders): ResponseHeaders {
+  return {
+    get(name: string): string | null {
+      const value = raw[name.toLowerCase()];
+      if (value === undefined) return null;
+      return Array.isArray(value) ? value.join(", ") : value;
+    },
+  };
 }
 
 function once(req: HttpRequest): Promise<HttpResponse> {

@@ -88,7 +88,10 @@ class JobBuild {
   private readonly started = Date.now();
   private readonly buffer: TraceBuffer;
   private readonly trace: JobTrace;
-  /** Graceful cancel: stops the script; after_script, cache and artifacts still run. */
+  /**
+   * Stops the script: a graceful cancel (after_script, cache and artifacts still run) or a hard stop,
+   * which aborts this too. One controller rather than `AbortSignal.any` per job, which is costly.
+   */
   private readonly cancelScript = new AbortController();
   /** Hard stop: everything is killed. */
   private readonly kill = new AbortController();
@@ -144,7 +147,10 @@ class JobBuild {
 
   async run(): Promise<BuildResult> {
     const { ctx } = this;
-    const onShutdown = (): void => this.kill.abort();
+    const onShutdown = (): void => {
+      this.cancelScript.abort();
+      this.kill.abort();
+    };
     ctx.shutdown.addEventListener("abort", onShutdown, { once: true });
     if (ctx.shutdown.aborted) onShutdown();
     this.trace.start();
@@ -243,7 +249,7 @@ class JobBuild {
     return {
       env,
       lookup,
-      scriptSignal: AbortSignal.any([this.cancelScript.signal, this.kill.signal]),
+      scriptSignal: this.cancelScript.signal,
       scriptDeadline: scriptTimeout
         ? Math.min(this.deadline, Date.now() + scriptTimeout * 1000)
         : this.deadline,

@@ -7,7 +7,7 @@
 import { randomBytes } from "node:crypto";
 import { EventEmitter } from "node:events";
 import { createExecutor, type Executor } from "../executors/index.js";
-import { Headers as H, type JobPayload } from "../protocol/index.js";
+import { Headers as H, type JobPayload, type RunnerInfoBody } from "../protocol/index.js";
 import { GitLabApiClient, runnerInfo } from "./api-client.js";
 import { backoffDelay, retryAfterMs, sleep } from "./backoff.js";
 import type { LogLevel, RunnerEntryConfig, RunnerManagerConfig } from "./config.js";
@@ -78,12 +78,16 @@ class EntryState {
   lastUpdate = "";
   forbidden = 0;
   private readonly slots = new Set<number>();
+  /** Sent with every job request: built once. */
+  readonly info: RunnerInfoBody;
 
   constructor(
     readonly config: RunnerEntryConfig,
     readonly client: GitLabApiClient,
     readonly executor: Executor,
-  ) {}
+  ) {
+    this.info = runnerInfo(config.executor, executor.name);
+  }
 
   takeSlot(): number {
     let slot = 0;
@@ -227,7 +231,7 @@ export class RunnerManager extends EventEmitter<RunnerManagerEvents> {
             token: entry.config.token,
             system_id: this.systemId,
             last_update: entry.lastUpdate,
-            info: runnerInfo(entry.config.executor, entry.executor.name),
+            info: entry.info,
           },
           signal,
         );
