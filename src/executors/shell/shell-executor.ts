@@ -21,6 +21,7 @@ import { SlotLauncher } from "./slot-launcher.js";
 class ShellJobEnvironment implements JobEnvironment {
   readonly shared = true;
   readonly hostProjectDir: string;
+  private dirs: Promise<void> | undefined;
 
   constructor(
     readonly shell: ShellKind,
@@ -38,11 +39,18 @@ class ShellJobEnvironment implements JobEnvironment {
   }
 
   async runScript(stage: StageName, script: string, io: StageIo): Promise<StageOutcome> {
-    await mkdir(this.tempDir, { recursive: true });
+    // The directories are made once per job, not once per stage.
+    this.dirs ??= Promise.all([
+      mkdir(this.tempDir, { recursive: true }),
+      mkdir(this.projectDir, { recursive: true }),
+    ]).then(() => undefined);
+    await this.dirs.catch((err: unknown) => {
+      this.dirs = undefined;
+      throw err;
+    });
     const file = join(this.tempDir, `${stage}.sh`);
     // One pipe for both streams keeps stdout and stderr lines in the order the job wrote them.
     await writeFile(file, `exec 2>&1\n${script}`, { mode: 0o700 });
-    await mkdir(this.projectDir, { recursive: true });
     return this.launcher.run({ command: this.shellBinary, args: [file], cwd: this.projectDir }, io);
   }
 

@@ -88,6 +88,13 @@ export class SlotLauncher {
     });
     const stdin = child.stdin as Writable;
     if (this.bash) stdin.write("set -m\n");
+    // A shell reads a script from a pipe one byte per read(2): each command line is kept short by
+    // defining the wrapper once. The subshell is the job (its own process group under `set -m`, or
+    // through setsid); after it ends, whatever it left running in its group is killed before the
+    // end marker goes out.
+    stdin.write(
+      `_rf() { _rfn=$1; _rfd=$2; shift 2; ( cd -- "$_rfd" && exec ${this.bash ? "" : "setsid "}"$@" ) </dev/null 2>&1 & echo "$!" >&3; wait "$!"; _rfc=$?; kill -KILL "-$!" 2>/dev/null; printf '\\0rf-end-%s %d\\0' "$_rfn" "$_rfc"; }\n`,
+    );
     (child.stdout as Readable).on("data", (chunk: Buffer) => this.onOutput(chunk));
     (child.stdio[3] as Readable).on("data", (chunk: Buffer) => this.onControl(chunk));
     (child.stdin as Writable).on("error", () => undefined); // a dead launcher surfaces through "exit"
@@ -149,12 +156,8 @@ export class SlotLauncher {
       };
       io.signal.addEventListener("abort", onAbort, { once: true });
       this.pending = pending;
-      const command = [spec.command, ...spec.args].map(shellQuote).join(" ");
-      // The subshell is the job (its own process group under `set -m`); after it ends, whatever it
-      // left running in its group is killed before the end marker goes out.
-      (child.stdin as Writable).write(
-        `( cd -- ${shellQuote(spec.cwd)} && exec ${this.bash ? "" : "setsid "}${command} ) </dev/null 2>&1 & echo "$!" >&3; wait "$!"; rc=$?; kill -KILL "-$!" 2>/dev/null; printf '\\0rf-end-${nonce} %d\\0' "$rc"\n`,
-      );
+      const command = [spec.cwd, spec.command, ...spec.args].map(shellQuote).join(" ");
+      (child.stdin as Writable).write(`_rf ${nonce} ${command}\n`);
       if (io.signal.aborted) onAbort();
     });
   }
