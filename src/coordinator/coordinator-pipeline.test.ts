@@ -358,4 +358,33 @@ describe("pipelines through the protocol", () => {
     expect(job?.status).toBe("failed");
     expect(await t.coordinator.readTrace(job?.id ?? 0)).toContain("other/app is not supported");
   });
+  it("gives jobs without needs the newest attempts of every earlier-stage job, also after a retry", async () => {
+    await start();
+    const pid = await t.submit({
+      stages: ["build", "test"],
+      variables: [],
+      jobs: [
+        submittedJob("compile", { stage: "build", retry: { max: 1, when: [], exitCodes: [] } }),
+        submittedJob("shard 1/2", { stage: "test", parallel: { index: 1, total: 2 } }),
+        submittedJob("shard 2/2", { stage: "test", parallel: { index: 2, total: 2 } }),
+      ],
+    });
+    const first = await client.nextJob();
+    await client.update(first.id, first.token, { state: "running" });
+    await client.update(first.id, first.token, {
+      state: "failed",
+      failure_reason: "script_failure",
+      exit_code: 1,
+    });
+    const second = await client.nextJob();
+    expect(second.job_info.name).toBe("compile");
+    expect(second.id).not.toBe(first.id);
+    await client.runJob(second);
+    const shards = [await client.nextJob(), await client.nextJob()];
+    for (const shard of shards) {
+      expect(shard.dependencies.map((d) => [d.id, d.name])).toEqual([[second.id, "compile"]]);
+    }
+    for (const j of shards) await client.runJob(j);
+    expect((await t.coordinator.getPipeline(pid))?.status).toBe("success");
+  });
 });

@@ -6,6 +6,7 @@
 
 import { RunfleetError } from "../../errors/index.js";
 import { isFinished } from "../../protocol/index.js";
+import { dependencyJobs, mayHaveDependencies } from "../payload/dependencies.js";
 import { cancelJob as cancelJobTransitions, playManual } from "../state/cancel.js";
 import { type FinishReport, finishJob } from "../state/finish-job.js";
 import { tally } from "../state/pipeline-status.js";
@@ -41,6 +42,13 @@ export class PipelineEngine {
   private readonly jobPipeline = new Map<number, number>();
   private readonly tokens = new Map<string, number>();
   private readonly listeners = new Set<(event: CoordinatorEvent) => void>();
+  /**
+   * Per pipeline and stage, the ids of earlier-stage jobs (what a job without `needs` or
+   * `dependencies` takes artifacts from), valid while the pipeline's job set is unchanged: at a wide
+   * fan-out, working them out per hand-out is quadratic.
+   */
+  private readonly earlierStages = new Map<number, { version: number; byStage: Map<number, number[]> }>();
+  private readonly jobSetVersion = new Map<number, number>();
   private chain: Promise<unknown> = Promise.resolve();
   private triggerStarter: TriggerStarter | null = null;
   private afterInsert: ((pipeline: PipelineRecord) => Promise<void>) | null = null;
@@ -164,6 +172,27 @@ export class PipelineEngine {
   async listJobs(pipelineId: number): Promise<JobRecord[]> {
     const p = this.active.get(pipelineId);
     return p ? [...p.jobs.values()] : this.store.listJobs(pipelineId);
+  }
+
+  /** The jobs `job` receives artifacts and dotenv variables from (see `dependencyJobs`). */
+  async dependenciesOf(job: JobRecord): Promise<JobRecord[]> {
+    if (!mayHaveDependencies(job)) return [];
+    const p = this.active.get(job.pipelineId);
+    if (p === undefined || job.dependencies !== null || job.needs !== null) {
+      return dependencyJobs(job, await this.listJobs(job.pipelineId));
+    }
+    const version = this.jobSetVersion.get(p.record.id) ?? 0;
+    let cached = this.earlierStages.get(p.record.id);
+    if (cached === undefined || cached.version !== version) {
+      cached = { version, byStage: new Map() };
+      this.earlierStages.set(p.record.id, cached);
+    }
+    let ids = cached.byStage.get(job.stageIndex);
+    if (ids === undefined) {
+      ids = dependencyJobs(job, [...p.jobs.values()]).map((j) => j.id);
+      cached.byStage.set(job.stageIndex, ids);
+    }
+    return ids.flatMap((id) => (id === job.id ? [] : (p.jobs.get(id) ?? [])));
   }
 
   async jobByTokenHash(hash: string): Promise<JobRecord | undefined> {
@@ -379,6 +408,9 @@ export class PipelineEngine {
 
     for (const [id, job] of overlay) p.jobs.set(id, job);
     for (const job of inserted) p.jobs.set(job.id, job);
+    if (inserted.length > 0 || [...merged.values()].some((m) => m.retried !== undefined)) {
+      this.jobSetVersion.set(pipelineId, (this.jobSetVersion.get(pipelineId) ?? 0) + 1);
+    }
     p.tally = nextTally;
     if (pipelineChanged) p.record = { ...p.record, status, canceledByUser, finishedAt };
     const changed = [...[...merged.keys()].flatMap((id) => p.jobs.get(id) ?? []), ...inserted];
@@ -428,6 +460,8 @@ export class PipelineEngine {
   private async retire(p: ActivePipeline): Promise<void> {
     if (!this.active.has(p.record.id)) return;
     this.active.delete(p.record.id);
+    this.earlierStages.delete(p.record.id);
+    this.jobSetVersion.delete(p.record.id);
     for (const job of p.jobs.values()) {
       this.jobPipeline.delete(job.id);
       if (job.tokenHash !== null) this.tokens.delete(job.tokenHash);

@@ -13,7 +13,6 @@ import { checkArchive } from "../artifacts/archive-check.js";
 import { parseDotenv } from "../artifacts/dotenv.js";
 import { parseDurationSeconds } from "../artifacts/expire-in.js";
 import { boundaryOf, findFilePart } from "../artifacts/multipart.js";
-import { dependencyJobs } from "../payload/dependencies.js";
 import type { JobRecord } from "../types.js";
 import { type ApiContext, jobForToken } from "./api-context.js";
 import { FORBIDDEN, message, type Reply, readBody, send } from "./http-io.js";
@@ -83,9 +82,7 @@ export async function downloadArtifact(
   const allowed =
     requester.id === target.id ||
     (requester.pipelineId === target.pipelineId &&
-      dependencyJobs(requester, await ctx.engine.listJobs(requester.pipelineId)).some(
-        (d) => d.id === target.id,
-      )) ||
+      (await ctx.engine.dependenciesOf(requester)).some((d) => d.id === target.id)) ||
     (await isParentNeed(ctx, requester, target));
   if (!allowed) return FORBIDDEN;
   const archive = (await ctx.store.listArtifacts(target.id)).find((a) => a.type === "archive");

@@ -4,7 +4,6 @@
  */
 import { Headers } from "../../protocol/index.js";
 import { buildPayload, repoUrlFor } from "../payload/build-payload.js";
-import { dependencyJobs, mayHaveDependencies } from "../payload/dependencies.js";
 import { hashToken } from "../tokens.js";
 import type { ArtifactRecord, DotenvVariable, JobRecord, PipelineRecord, RunnerRecord } from "../types.js";
 import type { ApiContext } from "./api-context.js";
@@ -58,10 +57,7 @@ async function payloadFor(ctx: ApiContext, job: JobRecord, runner: RunnerRecord,
   if (pipeline === undefined || project === undefined) {
     throw new Error(`job ${job.id} lost its pipeline or project`);
   }
-  const deps = [
-    ...(mayHaveDependencies(job) ? dependencyJobs(job, await ctx.engine.listJobs(pipeline.id)) : []),
-    ...(await parentDependencies(ctx, job, pipeline)),
-  ];
+  const deps = [...(await ctx.engine.dependenciesOf(job)), ...(await parentDependencies(ctx, job, pipeline))];
   const archives = new Map<number, ArtifactRecord>();
   if (deps.length > 0) {
     for (const a of await ctx.store.listArtifactsOfJobs(
