@@ -5,7 +5,7 @@
  * `drain()` stops asking for work and waits; `stop()` also kills running jobs and reports them failed.
  */
 import { randomBytes } from "node:crypto";
-import { EventEmitter } from "node:events";
+import { EventEmitter, setMaxListeners } from "node:events";
 import { createExecutor, type Executor } from "../executors/index.js";
 import { Headers as H, type JobPayload, type RunnerInfoBody } from "../protocol/index.js";
 import { GitLabApiClient, runnerInfo } from "./api-client.js";
@@ -118,6 +118,8 @@ export class RunnerManager extends EventEmitter<RunnerManagerEvents> {
     super();
     this.log = options.log ?? stderrLog(options.config.logLevel);
     this.systemId = options.systemId ?? newSystemId();
+    // Every request in flight and every running job listens on these: many listeners, no leak.
+    setMaxListeners(0, this.pollAbort.signal, this.shutdown.signal);
     this.entries = options.config.runners.map(
       (entry) =>
         new EntryState(
