@@ -133,4 +133,12 @@ CREATE TABLE pipeline_variables (
     name: "jobs.parent_needs for needs:pipeline in child pipelines",
     sql: "ALTER TABLE jobs ADD COLUMN parent_needs TEXT NOT NULL DEFAULT '[]';",
   },
+  {
+    version: 3,
+    // The queue lives in memory, so jobs_queue only cost a write per hand-out; a token of a job no
+    // longer in memory (a late retry, a wrong token) was looked up by scanning every job.
+    name: "jobs: token_hash index instead of the unused queue index",
+    sql: `DROP INDEX IF EXISTS jobs_queue;
+CREATE INDEX jobs_token ON jobs(token_hash) WHERE token_hash IS NOT NULL;`,
+  },
 ];

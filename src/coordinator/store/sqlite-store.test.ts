@@ -96,17 +96,17 @@ describe("SqliteStore", () => {
     expect(store.appliedMigrations()).toEqual(MIGRATIONS.map((m) => m.version));
     await store.close();
     store = SqliteStore.open(file);
-    expect(store.appliedMigrations()).toEqual([1, 2]);
+    expect(store.appliedMigrations()).toEqual([1, 2, 3]);
     const extra = [
       ...MIGRATIONS,
-      { version: 3, name: "extra column", sql: "ALTER TABLE projects ADD note TEXT" },
+      { version: 4, name: "extra column", sql: "ALTER TABLE projects ADD note TEXT" },
     ];
     await store.close();
     store = SqliteStore.open(file, extra);
-    expect(store.appliedMigrations()).toEqual([1, 2, 3]);
+    expect(store.appliedMigrations()).toEqual([1, 2, 3, 4]);
     await store.close();
     store = SqliteStore.open(file, extra);
-    expect(store.appliedMigrations()).toEqual([1, 2, 3]);
+    expect(store.appliedMigrations()).toEqual([1, 2, 3, 4]);
   });
 
   it("upgrades a database made by an older version, keeping its rows", async () => {
@@ -116,7 +116,7 @@ describe("SqliteStore", () => {
     await store.createProject({ path: "old/app", name: "app", repoDir: dir, gitDir: dir, createdAt: 1 });
     await store.close();
     store = SqliteStore.open(file);
-    expect(store.appliedMigrations()).toEqual([1, 2]);
+    expect(store.appliedMigrations()).toEqual([1, 2, 3]);
     expect((await store.findProjectByPath("old/app"))?.name).toBe("app");
   });
 
