@@ -1,6 +1,5 @@
 // `runfleet run`: the pipeline of the project in the current directory, run on this machine.
-import { runLocal } from "../local-run/local-run.js";
-import { parseRunOptions, RUN_USAGE } from "../local-run/run-options.js";
+import { parseRunOptions, RUN_USAGE, runLocal } from "../local-run/index.js";
 import type { Command } from "./commands.js";
 
 export const runCommand: Command = {
