@@ -147,30 +147,15 @@ export interface PipelineRecord {
   readonly finishedAt: number | null;
 }
 
-export interface JobRecord {
+/** A stored job: what was submitted, plus its place in the pipeline and its run-time state. */
+export interface JobRecord extends SubmittedJob {
   readonly id: number;
   readonly pipelineId: number;
   readonly projectId: number;
-  readonly name: string;
-  readonly stage: string;
   readonly stageIndex: number;
   readonly status: JobStatus;
-  readonly needs: readonly NeedRef[] | null;
-  readonly dependencies: readonly string[] | null;
-  /** Absent = none; see `SubmittedJob.parentNeeds`. */
-  readonly parentNeeds?: readonly string[];
-  readonly when: JobWhen;
-  readonly startInSeconds: number;
-  readonly allowFailure: boolean;
-  readonly allowFailureExitCodes: readonly number[];
-  readonly retry: RetryPolicy;
   readonly attempt: number;
   readonly retried: boolean;
-  readonly timeoutSeconds: number;
-  readonly tags: readonly string[];
-  readonly parallel: { readonly index: number; readonly total: number } | null;
-  readonly spec: JobScriptSpec;
-  readonly trigger: TriggerSpec | null;
   readonly childPipelineId: number | null;
   readonly runnerId: number | null;
   /** Set on the runner's `running` PUT: the second phase of the hand-out. */
