@@ -46,3 +46,15 @@ function expandNoEscape(input: string, variables: Lookup): string {
     return value === undefined || value.includes(whole) ? whole : value;
   });
 }
+
+/**
+ * What GitLab does to a job's variables before it sends them to a runner: every value is expanded
+ * against the others, recursively, so `${URL_${ENV}}` becomes `${URL_DEV}` and then its value. Names
+ * it does not know (the runner's own `CI_PROJECT_DIR`…), `$$`, and references to `opaque` variables
+ * (raw ones, file ones) stay as written for the runner's single expansion pass.
+ */
+export function expandForRunner(values: Lookup, opaque: ReadonlySet<string>): Record<string, string> {
+  const expandable: Record<string, string> = {};
+  for (const [name, value] of Object.entries(values)) if (!opaque.has(name)) expandable[name] = value;
+  return { ...values, ...expandAll(expandable) };
+}

@@ -2,6 +2,7 @@
 // to the PipelinePlan GitLab would create — rules evaluated, parallel jobs expanded, the DAG resolved.
 
 export { compareToRefs } from "./compare-to-refs.js";
+export { expandForRunner } from "./expand-variables.js";
 export { formatPlan } from "./format-plan.js";
 export { type PlanJson, type PlanJsonJob, toPlanJson } from "./plan-json.js";
 export { planPipeline } from "./plan-pipeline.js";

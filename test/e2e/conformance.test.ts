@@ -99,10 +99,7 @@ const KNOWN_GAPS: Readonly<Record<string, string>> = {
     "the include path comes from gitlab-ci-local's own project-variables file, which Runfleet does not read",
   "include-rules/build-and-test": "include:rules with pipeline variables",
   "include-rules/default": "include:rules with pipeline variables",
-  "manual/build-job": "manual jobs named on the command line are not played",
   "manual/default": "manual jobs named on the command line are not played",
-  "manual/deploy-job-needs": "manual jobs named on the command line are not played",
-  "manual/deploy-job": "manual jobs named on the command line are not played",
   "needs-artifacts/test-job": "needs:artifacts:false with a stale file in the checkout",
   "needs-parallel-matrix-artifacts/default": "artifacts through matrix-qualified needs",
   "needs-parallel-matrix-artifacts/shell-isolation": "artifacts through matrix-qualified needs",
@@ -118,20 +115,6 @@ const KNOWN_GAPS: Readonly<Record<string, string>> = {
   "never-needs/test-job-optional-needs": "optional needs on a job that rules remove",
   "parallel-matrix-environment/default": "environment names expanded per matrix instance",
   "parallel-matrix/test-job-beb": "selecting one matrix instance by name",
-  "parent-child/inherit-all":
-    "variables inherited by child pipelines (inherit, precedence, trigger variables) and nested children",
-  "parent-child/inherit-list":
-    "variables inherited by child pipelines (inherit, precedence, trigger variables) and nested children",
-  "parent-child/inherit-none":
-    "variables inherited by child pipelines (inherit, precedence, trigger variables) and nested children",
-  "parent-child/job-var-precedence":
-    "variables inherited by child pipelines (inherit, precedence, trigger variables) and nested children",
-  "parent-child/nested":
-    "variables inherited by child pipelines (inherit, precedence, trigger variables) and nested children",
-  "parent-child/dynamic":
-    "parent-child pipelines: the dynamic child run does not finish within the test's time",
-  "parent-child/trigger-local-variable":
-    "variables inherited by child pipelines (inherit, precedence, trigger variables) and nested children",
   "plain/default": "gitlab-ci-local's own options (json schema, a job named twice) and its default run",
   "plain/json-schema-validation":
     "gitlab-ci-local's own options (json schema, a job named twice) and its default run",
@@ -145,8 +128,6 @@ const KNOWN_GAPS: Readonly<Record<string, string>> = {
     "gitlab-ci-local's project variables file (.gitlab-ci-local-variables.yml), which Runfleet does not read",
   "project-variables-file/test-job":
     "gitlab-ci-local's project variables file (.gitlab-ci-local-variables.yml), which Runfleet does not read",
-  "variable-expansion/nested-1": "nested variable expansion",
-  "variable-expansion/nested-2": "nested variable expansion",
   "workflow-rules-variables/default": "workflow:rules:variables reaching jobs",
   "workflow-rules-variables/no-match": "workflow:rules:variables reaching jobs",
 };
@@ -285,8 +266,11 @@ async function replay(c: ConformanceCase, run: RecordedRun): Promise<Outcome> {
 
 const cases = available ? loadCases(join(CORPUS, "cases")) : [];
 const allRuns = cases.flatMap((c) => c.runs.map((run) => [`${c.name}/${run.id}`, c, run] as const));
-const table = allRuns.filter(([id]) => KNOWN_GAPS[id] === undefined);
+/** RUNFLEET_CONFORMANCE_GAPS=1 replays the known gaps too, to see which of them conform by now. */
+const replayGaps = process.env.RUNFLEET_CONFORMANCE_GAPS === "1";
+const table = allRuns.filter(([id]) => replayGaps || KNOWN_GAPS[id] === undefined);
 const gaps = allRuns.flatMap(([id]) => {
+  if (replayGaps) return [];
   const area = KNOWN_GAPS[id];
   return area === undefined ? [] : [[id, area] as const];
 });

@@ -5,6 +5,7 @@
  * dependencies, then variables given for the run. The runner applies
  * "last definition wins".
  */
+import { expandForRunner } from "../../plan/index.js";
 import type { JobVariable } from "../../protocol/index.js";
 import type {
   DotenvVariable,
@@ -119,11 +120,32 @@ export function predefinedVariables(ctx: VariableContext): JobVariable[] {
 }
 
 export function jobVariables(ctx: VariableContext): JobVariable[] {
-  return [
+  return expandedForRunner([
     ...ctx.pipeline.variables.map(fromSubmitted),
     ...predefinedVariables(ctx),
     ...ctx.job.spec.variables.map(fromSubmitted),
     ...ctx.dotenv.map((d) => pub(d.key, d.value)),
     ...ctx.pipeline.userVariables.map(fromSubmitted),
-  ];
+  ]);
+}
+
+/**
+ * GitLab expands variables inside variables before a job leaves the server (the runner then expands
+ * once more): the winning definition of each key gets its expanded value; raw and file variables are
+ * neither expanded nor substituted, so the runner sees them as written.
+ */
+export function expandedForRunner(variables: readonly JobVariable[]): JobVariable[] {
+  if (!variables.some((v) => v.value.includes("$"))) return [...variables];
+  const winning = new Map<string, JobVariable>();
+  for (const v of variables) winning.set(v.key, v);
+  const values: Record<string, string> = {};
+  const opaque = new Set<string>();
+  for (const [key, v] of winning) {
+    values[key] = v.value;
+    if (v.raw === true || v.file === true) opaque.add(key);
+  }
+  const expanded = expandForRunner(values, opaque);
+  return variables.map((v) =>
+    winning.get(v.key) === v && expanded[v.key] !== v.value ? { ...v, value: expanded[v.key] ?? v.value } : v,
+  );
 }
