@@ -1,7 +1,9 @@
 import { join } from "node:path";
 import { type ChildPlanner, Coordinator } from "../coordinator/coordinator.js";
+import { createLocalDockerExecutor, ImageRoutedExecutor } from "../executors/docker/index.js";
+import { createExecutor, type Executor } from "../executors/index.js";
 import { RunnerManager, type RunnerManagerConfig } from "../runner/index.js";
-import type { LocalStack, StackEvent, StackOptions, SubmitInput } from "./local-stack.js";
+import type { LocalStack, StackEvent, StackExecutor, StackOptions, SubmitInput } from "./local-stack.js";
 import { planChildFromArtifact } from "./plan-child.js";
 import { RunLock } from "./run-lock.js";
 
@@ -25,6 +27,7 @@ export async function createLocalStack(options: StackOptions): Promise<LocalStac
     throw err;
   });
   let manager: RunnerManager | null = null;
+  let local: LocalExecutor | null = null;
   try {
     // A run killed earlier left its pipeline active in the database: it must not take this run's slots.
     const leftover = await RunLock.leftoverPipeline(project.stateDir);
@@ -38,18 +41,59 @@ export async function createLocalStack(options: StackOptions): Promise<LocalStac
       description: "runfleet run",
       projectId: registered.id,
     });
-    manager = new RunnerManager({ config: runnerConfig(coordinator.url, token, options) });
+    const built = localExecutor(options.executor, project.stateDir);
+    local = built;
+    manager = new RunnerManager({
+      config: runnerConfig(coordinator.url, token, options, built.name),
+      executorFor: () => built.executor,
+    });
     manager.start();
     return new CoordinatorStack(coordinator, manager, registered.id, lock, project.stateDir);
   } catch (err) {
-    await manager?.stop().catch(() => undefined);
+    if (manager !== null) await manager.stop().catch(() => undefined);
+    else await local?.executor.close?.().catch(() => undefined);
     await coordinator.stop();
     await lock.release();
     throw err;
   }
 }
 
-function runnerConfig(url: string, token: string, options: StackOptions): RunnerManagerConfig {
+interface LocalExecutor {
+  /** The entry's `executor`, as runner info tells the coordinator. */
+  readonly name: "docker" | "shell";
+  readonly executor: Executor;
+}
+
+function localExecutor(choice: StackExecutor, stateDir: string): LocalExecutor {
+  const shell = (): Executor =>
+    createExecutor("shell", { buildsDir: join(stateDir, "builds"), customBuildDir: false, section: {} });
+  // Containers write their tree as the image's user: a tree of its own keeps shell jobs from meeting
+  // files they cannot change (and the other way round).
+  const docker = (section: Record<string, unknown>): Executor =>
+    createLocalDockerExecutor({ buildsDir: join(stateDir, "builds-docker"), section });
+  switch (choice.kind) {
+    case "shell":
+      return { name: "shell", executor: shell() };
+    case "image-routed":
+      return { name: "docker", executor: new ImageRoutedExecutor(docker({}), shell()) };
+    case "docker":
+      return {
+        name: "docker",
+        executor: docker(choice.defaultImage === undefined ? {} : { image: choice.defaultImage }),
+      };
+    default: {
+      const never: never = choice;
+      return never;
+    }
+  }
+}
+
+function runnerConfig(
+  url: string,
+  token: string,
+  options: StackOptions,
+  executor: LocalExecutor["name"],
+): RunnerManagerConfig {
   const n = options.concurrency;
   return {
     concurrent: n,
@@ -61,7 +105,7 @@ function runnerConfig(url: string, token: string, options: StackOptions): Runner
         name: "runfleet-run",
         url,
         token,
-        executor: options.executor,
+        executor,
         limit: n,
         // Enough requests in flight that a freed slot is refilled without waiting for another poll.
         requestConcurrency: Math.min(n, 8),

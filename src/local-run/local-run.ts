@@ -4,7 +4,7 @@ import { createLocalStack } from "./create-local-stack.js";
 import { JobLogs } from "./job-logs.js";
 import type { LocalStack } from "./local-stack.js";
 import { failureAllowed, PipelineWatcher, type WatchedJob } from "./pipeline-watcher.js";
-import { ignoredImageNotices, prepareRun } from "./prepare-run.js";
+import { chooseRunExecutor, prepareRun } from "./prepare-run.js";
 import { LineView, LiveView, type ProgressView } from "./progress/progress-view.js";
 import { failureWhy } from "./progress/render-lines.js";
 import {
@@ -56,13 +56,10 @@ export async function runLocal(options: RunOptions, io: RunConsole): Promise<num
     return 0;
   }
   const { project, plan } = prepared;
-  for (const line of ignoredImageNotices(plan, options.executor)) notice(line);
+  const { executor, notices: executorNotices } = await chooseRunExecutor(plan, options);
+  for (const line of executorNotices) notice(line);
 
-  const stack = await createLocalStack({
-    project,
-    concurrency: options.concurrency,
-    executor: options.executor,
-  });
+  const stack = await createLocalStack({ project, concurrency: options.concurrency, executor });
   const tty = io.out.isTTY === true;
   const planned: PlannedJobView[] = plan.jobs.map((j) => ({
     name: j.name,

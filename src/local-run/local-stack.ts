@@ -7,10 +7,19 @@ export type StackEvent =
   | { readonly type: "job"; readonly job: JobRecord }
   | { readonly type: "pipeline"; readonly pipeline: PipelineRecord };
 
+/** Where the jobs of a local run go, as chosen before the stack starts. */
+export type StackExecutor =
+  /** Every job on this machine. */
+  | { readonly kind: "shell" }
+  /** Jobs with an `image:` in it on the Docker Engine API at `DOCKER_HOST`, the others on this machine. */
+  | { readonly kind: "image-routed" }
+  /** Every job in a container; jobs without `image:` in `defaultImage`. */
+  | { readonly kind: "docker"; readonly defaultImage: string | undefined };
+
 export interface StackOptions {
   readonly project: Project;
   readonly concurrency: number;
-  readonly executor: string;
+  readonly executor: StackExecutor;
 }
 
 export interface SubmitInput {

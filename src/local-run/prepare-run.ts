@@ -1,9 +1,12 @@
 import { loadCiConfig } from "../config/index.js";
+import { RunfleetError } from "../errors/index.js";
+import { chooseLocalExecutor, type EngineProbe, probeEngine } from "../executors/docker/index.js";
 import { planPipeline } from "../plan/index.js";
 import type { PipelinePlan, PlanContext } from "../plan/types.js";
 import { findConfigFile } from "./find-config-file.js";
 import { findProject, type Project, STATE_DIR_NAME } from "./find-project.js";
 import { git } from "./git-command.js";
+import type { StackExecutor } from "./local-stack.js";
 import { buildPlanContext } from "./plan-context.js";
 import type { RunOptions } from "./run-options.js";
 import { selectJobs } from "./select-jobs.js";
@@ -95,19 +98,68 @@ async function stateDirIgnored(project: Project): Promise<boolean> {
   return r.exitCode === 0;
 }
 
-/** One line per image the shell executor will not use, naming the jobs that asked for it. */
-export function ignoredImageNotices(plan: PipelinePlan, executor: string): string[] {
-  const byImage = new Map<string, string[]>();
-  for (const job of plan.jobs) {
-    if (job.image === undefined) continue;
-    const list = byImage.get(job.image.name) ?? [];
-    list.push(job.baseName);
-    byImage.set(job.image.name, list);
+export interface RunExecutor {
+  readonly executor: StackExecutor;
+  /** Lines to show before the run starts. */
+  readonly notices: readonly string[];
+}
+
+/**
+ * Where the jobs go (`--executor`, else whether a Docker Engine API answers), decided before anything
+ * starts so that `--executor docker` without an engine, or with jobs it cannot place, fails at once.
+ */
+export async function chooseRunExecutor(
+  plan: PipelinePlan,
+  options: Pick<RunOptions, "executor" | "image">,
+  probe: (dockerHost: string | undefined) => Promise<EngineProbe> = probeEngine,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<RunExecutor> {
+  // Trigger jobs run on no runner, whatever their image.
+  const runnable = plan.jobs.filter((j) => j.trigger === undefined);
+  const imageJobs = runnable.flatMap((j) => (j.image ? [{ job: j.baseName, image: j.image.name }] : []));
+  switch (options.executor) {
+    case "shell":
+      return {
+        executor: { kind: "shell" },
+        notices: chooseLocalExecutor({ requested: "shell", imageJobs }).notices,
+      };
+    case "docker": {
+      chooseLocalExecutor({ requested: "docker", engine: await probe(env.DOCKER_HOST), imageJobs });
+      const bare = runnable.filter((j) => j.image === undefined);
+      const first = bare[0];
+      if (options.image === undefined && first !== undefined) {
+        const names = [...new Set(bare.map((j) => j.baseName))];
+        throw new RunfleetError(
+          "CONFIG_INVALID",
+          `--executor docker runs every job in a container, but ${names.length === 1 ? "this job names" : "these jobs name"} no image: ${names.join(", ")}`,
+          {
+            hint: "add image: to them (or default: image:), pass --image IMAGE for them, or leave out --executor docker to run them on this machine",
+            location: first.location,
+          },
+        );
+      }
+      return { executor: { kind: "docker", defaultImage: options.image }, notices: [] };
+    }
+    case undefined: {
+      // Child pipelines are planned while the run goes on: their jobs may have images of their own.
+      if (imageJobs.length === 0 && !plan.jobs.some((j) => j.trigger !== undefined))
+        return { executor: { kind: "shell" }, notices: [] };
+      const engine = await probe(env.DOCKER_HOST);
+      const choice = chooseLocalExecutor({ requested: undefined, engine, imageJobs });
+      if (choice.imageJobs === "shell") return { executor: { kind: "shell" }, notices: choice.notices };
+      return {
+        executor: { kind: "image-routed" },
+        notices:
+          imageJobs.length === 0
+            ? []
+            : [
+                `notice: jobs with an image run in it on the Docker Engine API at ${engine.address} (--executor shell runs them on this machine)`,
+              ],
+      };
+    }
+    default: {
+      const never: never = options.executor;
+      return never;
+    }
   }
-  return [...byImage].map(([image, jobs]) => {
-    const names = [...new Set(jobs)];
-    const shown =
-      names.length > 3 ? `${names.slice(0, 3).join(", ")} and ${names.length - 3} more` : names.join(", ");
-    return `notice: image "${image}" ignored: the ${executor} executor runs jobs on this machine (${shown})`;
-  });
 }

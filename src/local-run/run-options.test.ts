@@ -41,6 +41,7 @@ describe("parseRunOptions", () => {
       quiet: true,
       report: "/home/me/repo/out.json",
       executor: "shell",
+      image: undefined,
       help: false,
     });
   });
@@ -54,8 +55,17 @@ describe("parseRunOptions", () => {
       variables: {},
       source: "push",
       quiet: false,
-      executor: "shell",
+      executor: undefined,
+      image: undefined,
     });
+  });
+
+  it.each<[string[], string | undefined, string | undefined]>([
+    [["--executor", "docker"], "docker", undefined],
+    [["--executor=shell"], "shell", undefined],
+    [["--executor", "docker", "--image", "alpine:3"], "docker", "alpine:3"],
+  ])("%j chooses the executor", (args, executor, image) => {
+    expect(parseRunOptions(args, "/r")).toMatchObject({ executor, image });
   });
 
   it.each([
@@ -65,7 +75,11 @@ describe("parseRunOptions", () => {
     [["--concurrency", "0"]],
     [["--concurrency", "two"]],
     [["--source", "moon"]],
-    [["--executor", "docker"]],
+    [["--executor", "kubernetes"]],
+    [["--executor", ""]],
+    [["--image", "alpine:3"]],
+    [["--executor", "shell", "--image", "alpine:3"]],
+    [["--executor", "docker", "--image", ""]],
     [["--file"]],
     [["--file", ""]],
   ])("%j is a usage error", (args) => {

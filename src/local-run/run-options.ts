@@ -3,7 +3,7 @@ import { parseArgs } from "node:util";
 import { RunfleetError } from "../errors/index.js";
 import { PIPELINE_SOURCES, type PipelineSource } from "../plan/types.js";
 
-export const EXECUTORS = ["shell"] as const;
+export const EXECUTORS = ["docker", "shell"] as const;
 export type LocalExecutor = (typeof EXECUTORS)[number];
 
 export interface RunOptions {
@@ -18,7 +18,10 @@ export interface RunOptions {
   readonly source: PipelineSource;
   readonly quiet: boolean;
   readonly report: string | undefined;
-  readonly executor: LocalExecutor;
+  /** Undefined: automatic — jobs with an `image:` in containers when a Docker Engine API answers. */
+  readonly executor: LocalExecutor | undefined;
+  /** With `--executor docker`: the image of jobs that name none (`[runners.docker] image`). */
+  readonly image: string | undefined;
   readonly help: boolean;
 }
 
@@ -54,8 +57,18 @@ Options:
   --source S          pipeline source: ${PIPELINE_SOURCES.join(", ")} (default: push)
   --quiet             job events and the summary only, no job output
   --report FILE       write a JSON report: status and per job name, stage, status, exitCode, durationMs, log
-  --executor E        executor for every job: ${EXECUTORS.join(", ")} (default: shell)
+  --executor E        where jobs run: ${EXECUTORS.join(" or ")} (default: automatic, see below)
+  --image I           with --executor docker: the image of jobs that have no image:
   -h, --help          this help
+
+Executors: without --executor, jobs with an image: run in that image (with their services) when a
+Docker Engine API answers at $DOCKER_HOST (default unix:///var/run/docker.sock; podman's API service
+works too), and jobs without one run on this machine (shell). Without an engine, every job runs on
+this machine and a notice names the images ignored. --executor shell always runs jobs on this machine;
+--executor docker runs every job in a container and stops with an error when no engine answers; jobs
+without image: then need --image (as GitLab Runner's docker executor needs a default image). Images are
+pulled only when missing (pull policy if-not-present, so images built here just work) unless the job's
+image:pull_policy says otherwise.
 
 State is kept in <project>/.runfleet/ (database, logs in .runfleet/logs/<pipeline>/); add it to .gitignore.
 Exit codes: 0 the pipeline passed, 1 it failed or the config is invalid, 2 usage error.
@@ -81,9 +94,11 @@ export function parseRunOptions(args: readonly string[], cwd: string = process.c
   const source = v.source ?? "push";
   if (!isSource(source))
     throw usage(`--source must be one of ${PIPELINE_SOURCES.join(", ")}; got "${source}"`);
-  const executor = v.executor ?? "shell";
-  if (!isExecutor(executor))
+  const executor = v.executor;
+  if (executor !== undefined && !isExecutor(executor))
     throw usage(`--executor must be one of ${EXECUTORS.join(", ")}; got "${executor}"`);
+  if (v.image !== undefined && executor !== "docker")
+    throw usage("--image needs --executor docker: it is the image of jobs that name none");
   let concurrency = defaultConcurrency();
   if (v.concurrency !== undefined) {
     concurrency = Number(v.concurrency);
@@ -96,6 +111,7 @@ export function parseRunOptions(args: readonly string[], cwd: string = process.c
     ["--cwd", v.cwd],
     ["--ref", v.ref],
     ["--report", v.report],
+    ["--image", v.image],
   ] as const) {
     if (value === "") throw usage(`${flag} needs a value`);
   }
@@ -110,6 +126,7 @@ export function parseRunOptions(args: readonly string[], cwd: string = process.c
     quiet: v.quiet ?? false,
     report: v.report === undefined ? undefined : resolveFrom(cwd, v.report),
     executor,
+    image: v.image,
     help: v.help ?? false,
   };
 }
@@ -129,6 +146,7 @@ function parse(args: readonly string[]) {
       quiet: { type: "boolean" },
       report: { type: "string" },
       executor: { type: "string" },
+      image: { type: "string" },
       help: { type: "boolean", short: "h" },
     },
   });

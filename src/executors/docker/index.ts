@@ -14,6 +14,7 @@ export {
   type ImageJob,
   ImageRoutedExecutor,
   type LocalExecutorChoice,
+  type LocalExecutorInput,
   type LocalExecutorRequest,
   probeEngine,
 } from "./local-executor-choice.js";

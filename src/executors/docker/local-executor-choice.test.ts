@@ -5,7 +5,7 @@ import type { Executor, ExecutorJob, JobEnvironment } from "../types.js";
 import {
   chooseLocalExecutor,
   ImageRoutedExecutor,
-  type LocalExecutorRequest,
+  type LocalExecutorInput,
   probeEngine,
 } from "./local-executor-choice.js";
 
@@ -18,37 +18,55 @@ const jobs = [
 ];
 
 describe("chooseLocalExecutor", () => {
-  it.each<[string, LocalExecutorRequest, typeof up, typeof jobs, "docker" | "shell", RegExp[]]>([
-    ["auto with an engine", undefined, up, jobs, "docker", []],
-    ["auto without an engine, no image jobs", undefined, down, [], "shell", []],
+  it.each<[string, LocalExecutorInput, "docker" | "shell", RegExp | null]>([
+    ["auto with an engine", { requested: undefined, engine: up, imageJobs: jobs }, "docker", null],
+    [
+      "auto without an engine, no image jobs",
+      { requested: undefined, engine: down, imageJobs: [] },
+      "shell",
+      null,
+    ],
     [
       "auto without an engine",
-      undefined,
-      down,
-      jobs,
+      { requested: undefined, engine: down, imageJobs: jobs },
       "shell",
-      [
-        /^notice: image "node:20" ignored \(build, test\): no Docker Engine API answers at unix:\/\/\/var\/run\/docker.sock.*npm run setup:containers/,
-        /^notice: image "python:3" ignored \(lint\)/,
-      ],
+      /^notice: no Docker Engine API answers at unix:\/\/\/var\/run\/docker.sock \(connect ENOENT\), jobs run on this machine, so these images are ignored: "node:20" \(build, test\), "python:3" \(lint\); to run jobs in their images, start Docker or podman's API service \(npm run setup:containers/,
     ],
     [
       "--executor shell with an engine",
+      { requested: "shell", imageJobs: jobs.slice(0, 1) },
       "shell",
-      up,
-      jobs.slice(0, 1),
-      "shell",
-      [/image "node:20" ignored \(build\): --executor shell/],
+      /^notice: --executor shell runs every job on this machine, so this image is ignored: "node:20" \(build\)$/,
     ],
-    ["--executor docker with an engine", "docker", up, jobs, "docker", []],
-  ])("%s", (_name, requested, engine, imageJobs, executor, notices) => {
-    const choice = chooseLocalExecutor({ requested, engine, imageJobs });
+    ["--executor shell, no image jobs", { requested: "shell", imageJobs: [] }, "shell", null],
+    [
+      "--executor docker with an engine",
+      { requested: "docker", engine: up, imageJobs: jobs },
+      "docker",
+      null,
+    ],
+  ])("%s", (_name, input, executor, notice) => {
+    const choice = chooseLocalExecutor(input);
     expect(choice.imageJobs).toBe(executor);
-    expect(choice.notices).toHaveLength(notices.length);
-    for (const [i, re] of notices.entries()) expect(choice.notices[i]).toMatch(re);
+    if (notice === null) expect(choice.notices).toEqual([]);
+    else {
+      expect(choice.notices).toHaveLength(1);
+      expect(choice.notices[0]).toMatch(notice);
+    }
   });
 
-  it("--executor docker without an engine is a usage error naming the address and the way out", () => {
+  it("names at most five images and three jobs per image in its one notice", () => {
+    const many = [
+      ...["a", "b", "c", "d", "e"].map((job) => ({ job, image: "same:1" })),
+      ...[2, 3, 4, 5, 6, 7].map((n) => ({ job: `j${n}`, image: `img:${n}` })),
+    ];
+    const { notices } = chooseLocalExecutor({ requested: "shell", imageJobs: many });
+    expect(notices).toEqual([
+      'notice: --executor shell runs every job on this machine, so these images are ignored: "same:1" (a, b, c and 2 more), "img:2" (j2), "img:3" (j3), "img:4" (j4), "img:5" (j5) and 2 more',
+    ]);
+  });
+
+  it("--executor docker without an engine is an error naming the address, the probe's error and the way out", () => {
     let error: unknown;
     try {
       chooseLocalExecutor({ requested: "docker", engine: down, imageJobs: jobs });
@@ -56,7 +74,7 @@ describe("chooseLocalExecutor", () => {
       error = err;
     }
     expect(error).toBeInstanceOf(RunfleetError);
-    expect((error as RunfleetError).code).toBe("USAGE");
+    expect((error as RunfleetError).code).toBe("UNAVAILABLE");
     expect((error as RunfleetError).message).toBe(
       "--executor docker: no Docker Engine API answers at unix:///var/run/docker.sock (connect ENOENT)",
     );
@@ -68,6 +86,21 @@ describe("chooseLocalExecutor", () => {
     expect(probe.answers).toBe(false);
     expect(probe.address).toBe("unix:///nonexistent/runfleet-test.sock");
     expect(probe.detail).toMatch(/ENOENT/);
+  });
+
+  it("probeEngine does not count a remote engine, without asking it", async () => {
+    const probe = await probeEngine("tcp://192.0.2.1:2375");
+    expect(probe).toEqual({
+      answers: false,
+      address: "tcp://192.0.2.1:2375",
+      detail: "a remote engine; jobs need one on this machine",
+    });
+  });
+
+  it("probeEngine reports an address it cannot parse", async () => {
+    const probe = await probeEngine("ssh://example");
+    expect(probe.answers).toBe(false);
+    expect(probe.detail).toMatch(/only unix:\/\/ and tcp:\/\//);
   });
 });
 

@@ -63,10 +63,20 @@ export interface CliOptions {
   readonly onSpawn?: (pid: number, output: () => string) => void;
 }
 
-/** Runs `node dist/cli/main.js ARGS` and collects its exit code and output. */
+/**
+ * `runfleet run` without `--executor` puts jobs with an `image:` in containers when a Docker Engine API
+ * answers, and CI exports DOCKER_HOST. Suites where images are incidental pin the shell executor so
+ * they test what they mean to and need no engine; suites about containers name `--executor` themselves.
+ */
+export function withShellExecutor(args: readonly string[]): readonly string[] {
+  if (args[0] !== "run" || args.some((a) => a === "--executor" || a.startsWith("--executor="))) return args;
+  return ["run", "--executor", "shell", ...args.slice(1)];
+}
+
+/** Runs `node dist/cli/main.js ARGS` (shell executor unless named) and collects its exit code and output. */
 export function runCli(args: readonly string[], options: CliOptions): Promise<CliResult> {
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], {
+    const child = spawn(process.execPath, [CLI, ...withShellExecutor(args)], {
       cwd: options.cwd,
       env: { ...process.env, NO_COLOR: "1", ...options.env },
       stdio: ["ignore", "pipe", "pipe"],
