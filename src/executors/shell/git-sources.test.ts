@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type SourcesSpec, sourcesSpec } from "../../jobscript/index.js";
 import type { StageIo } from "../types.js";
+import { CleanCheckout } from "./clean-checkout.js";
 import { getSources } from "./git-sources.js";
 import { SlotLauncher } from "./slot-launcher.js";
 
@@ -151,6 +152,41 @@ describe("shell get_sources", () => {
     );
     expect(outcome.kind === "exited" && outcome.exitCode !== 0).toBe(true);
     expect(output()).toMatch(/nowhere/);
+  });
+
+  it("a slot's next job of the same commit skips git while the tree is untouched, not once touched", async () => {
+    const dir = join(root, "stamped");
+    const cleanCheckout = new CleanCheckout();
+    let launched = 0;
+    const counting: typeof launch = (s, i) => {
+      launched++;
+      return launch(s, i);
+    };
+    const run = { projectDir: dir, launch: counting, cleanCheckout };
+    await getSources(run, spec(second), io().io);
+    expect(launched).toBeGreaterThan(0);
+
+    launched = 0;
+    const again = io();
+    expect(await getSources(run, spec(second), again.io)).toEqual({ kind: "exited", exitCode: 0 });
+    expect(launched).toBe(0);
+    expect(again.output()).toContain(`Checking out ${second.slice(0, 8)} as detached HEAD`);
+    expect(g(dir, "status", "--porcelain", "--ignored")).toBe("");
+
+    // The job dirties the tree: the next job gets git's checkout and clean again.
+    writeFileSync(join(dir, "a.txt"), "dirty\n");
+    execFileSync("mkdir", ["-p", join(dir, "ignored")]);
+    writeFileSync(join(dir, "ignored", "f"), "x");
+    expect(await getSources(run, spec(second), io().io)).toEqual({ kind: "exited", exitCode: 0 });
+    expect(launched).toBeGreaterThan(0);
+    expect(readFileSync(join(dir, "a.txt"), "utf8")).toBe("two\n");
+    expect(existsSync(join(dir, "ignored"))).toBe(false);
+
+    // A job of another commit is never served by the stamp.
+    launched = 0;
+    expect(await getSources(run, spec(first), io().io)).toEqual({ kind: "exited", exitCode: 0 });
+    expect(launched).toBeGreaterThan(0);
+    expect(readFileSync(join(dir, "a.txt"), "utf8")).toBe("one\n");
   });
 
   it("a shallow fetch honours GIT_DEPTH", async () => {

@@ -1,19 +1,23 @@
 /**
  * get_sources for the shell executor. The git work is done once per slot and kept: a job whose commit
  * the slot's repository already has needs no network, just a forced detached checkout and a clean, so
- * every job still starts from a clean tree at its own sha.
+ * every job still starts from a clean tree at its own sha. When the slot's tree provably has not
+ * changed since its last checkout and clean of the same commit (see CleanCheckout), not even those.
  */
 import { existsSync } from "node:fs";
 import { mkdir, rm } from "node:fs/promises";
 import { join } from "node:path";
 import type { SourcesSpec } from "../../jobscript/index.js";
 import type { StageIo, StageOutcome } from "../types.js";
+import type { CleanCheckout } from "./clean-checkout.js";
 import type { LaunchSpec } from "./slot-launcher.js";
 
 export interface GitRun {
   readonly projectDir: string;
   /** Starts a process in the slot (see SlotLauncher). */
   readonly launch: (spec: LaunchSpec, io: StageIo) => Promise<StageOutcome>;
+  /** The slot's last clean checkout, reused when nothing has touched it. */
+  readonly cleanCheckout?: CleanCheckout;
 }
 
 function say(io: StageIo, line: string): void {
@@ -58,6 +62,13 @@ async function fetchFromRemote(run: GitRun, spec: SourcesSpec, io: StageIo): Pro
 }
 
 export async function getSources(run: GitRun, spec: SourcesSpec, io: StageIo): Promise<StageOutcome> {
+  const reusable = spec.strategy === "fetch" && spec.checkout;
+  if (reusable && run.cleanCheckout?.reusable(run.projectDir, spec)) {
+    say(io, `Reusing git repository in ${run.projectDir}`);
+    say(io, `Checking out ${spec.git.sha.slice(0, 8)} as detached HEAD (ref is ${spec.git.ref})...`);
+    return { kind: "exited", exitCode: 0 };
+  }
+  run.cleanCheckout?.forget();
   if (spec.strategy === "none") {
     await mkdir(run.projectDir, { recursive: true });
     say(io, "Skipping Git repository setup (GIT_STRATEGY=none)");
@@ -93,5 +104,6 @@ export async function getSources(run: GitRun, spec: SourcesSpec, io: StageIo): P
     const clean = await gitQuiet(run, ["clean", ...spec.cleanFlags], io, true);
     if (failed(clean)) return clean;
   }
+  if (reusable) await run.cleanCheckout?.remember(run.projectDir, spec);
   return { kind: "exited", exitCode: 0 };
 }

@@ -2,7 +2,7 @@
  * The shell executor: stage scripts run as local bash (or sh) processes in a per-slot build directory
  * `<builds_dir>/<runner short token>/<slot>/<project path>` that is kept between jobs.
  */
-import { mkdir, rm, writeFile } from "node:fs/promises";
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { ShellKind, SourcesSpec, StageName } from "../../jobscript/index.js";
 import { projectDirFor } from "../clone-path.js";
@@ -14,19 +14,30 @@ import type {
   StageIo,
   StageOutcome,
 } from "../types.js";
+import { CleanCheckout } from "./clean-checkout.js";
 import { detectShell } from "./detect-shell.js";
 import { getSources } from "./git-sources.js";
 import { SlotLauncher } from "./slot-launcher.js";
 
+/** What a slot keeps between its jobs. */
+interface Slot {
+  readonly launcher: SlotLauncher;
+  readonly cleanCheckout: CleanCheckout;
+}
+
+/**
+ * The file system work of a job is a handful of small synchronous calls: cheaper than a round trip
+ * through libuv's thread pool for each, and a slot's next job needs none of it to have overlapped.
+ */
 class ShellJobEnvironment implements JobEnvironment {
   readonly shared = true;
   readonly hostProjectDir: string;
-  private dirs: Promise<void> | undefined;
+  private dirsMade = false;
 
   constructor(
     readonly shell: ShellKind,
     private readonly shellBinary: string,
-    private readonly launcher: SlotLauncher,
+    private readonly slot: Slot,
     readonly buildsDir: string,
     readonly projectDir: string,
     readonly tempDir: string,
@@ -35,28 +46,30 @@ class ShellJobEnvironment implements JobEnvironment {
   }
 
   getSources(spec: SourcesSpec, io: StageIo): Promise<StageOutcome> {
-    return getSources({ projectDir: this.projectDir, launch: (s, i) => this.launcher.run(s, i) }, spec, io);
+    const { launcher, cleanCheckout } = this.slot;
+    return getSources(
+      { projectDir: this.projectDir, launch: (s, i) => launcher.run(s, i), cleanCheckout },
+      spec,
+      io,
+    );
   }
 
   async runScript(stage: StageName, script: string, io: StageIo): Promise<StageOutcome> {
     // The directories are made once per job, not once per stage.
-    this.dirs ??= Promise.all([
-      mkdir(this.tempDir, { recursive: true }),
-      mkdir(this.projectDir, { recursive: true }),
-    ]).then(() => undefined);
-    await this.dirs.catch((err: unknown) => {
-      this.dirs = undefined;
-      throw err;
-    });
+    if (!this.dirsMade) {
+      mkdirSync(this.projectDir, { recursive: true });
+      mkdirSync(this.tempDir, { recursive: true });
+      this.dirsMade = true;
+    }
     const file = join(this.tempDir, `${stage}.sh`);
     // One pipe for both streams keeps stdout and stderr lines in the order the job wrote them.
-    await writeFile(file, `exec 2>&1\n${script}`, { mode: 0o700 });
-    return this.launcher.run({ command: this.shellBinary, args: [file], cwd: this.projectDir }, io);
+    writeFileSync(file, `exec 2>&1\n${script}`, { mode: 0o700 });
+    return this.slot.launcher.run({ command: this.shellBinary, args: [file], cwd: this.projectDir }, io);
   }
 
   async cleanup(): Promise<void> {
     // File variables may hold secrets: they never outlive the job.
-    await rm(this.tempDir, { recursive: true, force: true });
+    rmSync(this.tempDir, { recursive: true, force: true });
   }
 }
 
@@ -66,7 +79,7 @@ export class ShellExecutor implements Executor {
   private readonly buildsDir: string;
   private readonly shell = detectShell(process.env.PATH);
   /** One launcher per slot: a slot runs one job, so one stage, at a time. */
-  private readonly launchers = new Map<string, SlotLauncher>();
+  private readonly slots = new Map<string, Slot>();
 
   private readonly customBuildDir: boolean;
 
@@ -78,16 +91,19 @@ export class ShellExecutor implements Executor {
   async prepare(job: ExecutorJob): Promise<JobEnvironment> {
     const projectDir = projectDirFor(job, this.buildsDir, this.customBuildDir);
     const key = `${job.runnerShortToken}/${job.slot}`;
-    let launcher = this.launchers.get(key);
-    if (launcher === undefined) {
-      launcher = new SlotLauncher(this.shell.binary, { ...process.env, GIT_TERMINAL_PROMPT: "0" });
-      this.launchers.set(key, launcher);
+    let slot = this.slots.get(key);
+    if (slot === undefined) {
+      slot = {
+        launcher: new SlotLauncher(this.shell.binary, { ...process.env, GIT_TERMINAL_PROMPT: "0" }),
+        cleanCheckout: new CleanCheckout(),
+      };
+      this.slots.set(key, slot);
     }
     const tempDir = `${projectDir}.tmp`;
     return new ShellJobEnvironment(
       this.shell.kind,
       this.shell.binary,
-      launcher,
+      slot,
       this.buildsDir,
       projectDir,
       tempDir,
@@ -95,8 +111,8 @@ export class ShellExecutor implements Executor {
   }
 
   async close(): Promise<void> {
-    for (const launcher of this.launchers.values()) launcher.close();
-    this.launchers.clear();
+    for (const slot of this.slots.values()) slot.launcher.close();
+    this.slots.clear();
   }
 }
 
