@@ -68,7 +68,15 @@ const auto: Options = { executor: undefined, image: undefined };
 
 describe("chooseRunExecutor", () => {
   it.each<[string, string, Options, EngineProbe, string, number, RegExp | null]>([
-    ["auto, engine up", MIXED, auto, UP, "image-routed", 1, /^notice: jobs with an image run in it .*podman/],
+    [
+      "auto, engine up",
+      MIXED,
+      auto,
+      UP,
+      "image-routed",
+      1,
+      /^notice: jobs with image: run in their image .*podman/,
+    ],
     ["auto, engine down", MIXED, auto, DOWN, "shell", 1, /"node:20" \(build, test\).*setup:containers/],
     ["auto, no image jobs: no probe", NO_IMAGES, auto, UP, "shell", 0, null],
     ["auto, a child pipeline may have images", TRIGGER_ONLY, auto, UP, "image-routed", 1, null],

@@ -153,7 +153,7 @@ export async function chooseRunExecutor(
           imageJobs.length === 0
             ? []
             : [
-                `notice: jobs with an image run in it on the Docker Engine API at ${engine.address} (--executor shell runs them on this machine)`,
+                `notice: jobs with image: run in their image on the Docker Engine API at ${engine.address} (--executor shell runs them on this machine)`,
               ],
       };
     }

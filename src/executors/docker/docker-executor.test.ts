@@ -5,7 +5,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { RunfleetError } from "../../errors/index.js";
 import type { JobPayload } from "../../protocol/index.js";
 import type { DockerClient } from "./docker-client.js";
-import { DockerExecutor } from "./docker-executor.js";
+import { DockerExecutor, expandImage } from "./docker-executor.js";
 import { FakeDockerClient } from "./fake-docker-client.js";
 
 const buildsDir = mkdtempSync(join(tmpdir(), "runfleet-docker-unit-"));
@@ -53,6 +53,40 @@ const io = () => ({
   sink: () => undefined,
   signal: new AbortController().signal,
   deadline: Date.now() + 10_000,
+});
+
+describe("expandImage", () => {
+  const vars: JobPayload["variables"] = [
+    { key: "IMG", value: "alpine", public: true, masked: false },
+    { key: "TAG", value: "3.20", public: true, masked: false },
+    { key: "TAG", value: "3.21", public: true, masked: false },
+    { key: "NAME", value: "db", public: true, masked: false },
+  ];
+  it.each<[string, JobPayload["image"] & object, object]>([
+    ["a whole name", { name: "$IMG" }, { name: "alpine" }],
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: GitLab's own ${VAR} syntax, not a template
+    ["braces, the last value of a key", { name: "${IMG}:$TAG" }, { name: "alpine:3.21" }],
+    ["an unknown variable, a literal $$", { name: "x/$NOPE$$:1" }, { name: "x/$:1" }],
+    ["an alias", { name: "postgres:15", alias: "$NAME-1" }, { name: "postgres:15", alias: "db-1" }],
+    ["nothing to expand", { name: "busybox", entrypoint: [""] }, { name: "busybox", entrypoint: [""] }],
+  ])("%s", (_name, image, expected) => {
+    expect(expandImage(image, { ...payload(), variables: vars })).toEqual(expected);
+  });
+
+  it("pulls the expanded names of the image and its services", async () => {
+    const { fake, executor } = setup();
+    const p = {
+      ...payload([{ name: "postgres:$PG" }]),
+      image: { name: "$IMG:3" },
+      variables: [
+        { key: "IMG", value: "alpine", public: true, masked: false },
+        { key: "PG", value: "15", public: true, masked: false },
+      ],
+    };
+    const env = await executor.prepare({ payload: p, slot: 0, runnerShortToken: "r" });
+    expect(fake.images).toEqual(new Set(["docker.io/library/alpine:3", "docker.io/library/postgres:15"]));
+    await env.cleanup();
+  });
 });
 
 describe("DockerExecutor bookkeeping (fake engine)", () => {

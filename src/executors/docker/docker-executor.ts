@@ -7,6 +7,7 @@ import { randomBytes } from "node:crypto";
 import { mkdir } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { RunfleetError } from "../../errors/index.js";
+import { expandVariables } from "../../jobscript/index.js";
 import type { JobImage, JobPayload, PullPolicy } from "../../protocol/index.js";
 import { projectDirFor } from "../clone-path.js";
 import type { Executor, ExecutorFactory, ExecutorJob, ExecutorSettings, JobEnvironment } from "../types.js";
@@ -31,6 +32,17 @@ export interface DockerExecutorOptions {
 
 function variable(payload: JobPayload, key: string): string | undefined {
   return [...payload.variables].reverse().find((v) => v.key === key)?.value;
+}
+
+/**
+ * GitLab Runner expands the job's variables in image and service names and aliases
+ * (`image: $BUILD_IMAGE`, `name: postgres:$PG_VERSION`), once, before anything is pulled.
+ */
+export function expandImage(image: JobImage, payload: JobPayload): JobImage {
+  const lookup = (key: string) => variable(payload, key);
+  const name = expandVariables(image.name, lookup);
+  const alias = image.alias === undefined ? undefined : expandVariables(image.alias, lookup);
+  return { ...image, name, ...(alias === undefined ? {} : { alias }) };
 }
 
 export class DockerExecutor implements Executor {
@@ -76,7 +88,11 @@ export class DockerExecutor implements Executor {
   }
 
   async prepare(job: ExecutorJob): Promise<JobEnvironment> {
-    const payload = job.payload;
+    const payload = {
+      ...job.payload,
+      image: job.payload.image === null ? null : expandImage(job.payload.image, job.payload),
+      services: job.payload.services.map((s) => expandImage(s, job.payload)),
+    };
     // Checked before anything is pulled or created: a bad GIT_CLONE_PATH is a config error of the job.
     const projectDir = projectDirFor(job, CONTAINER_BUILDS_DIR, this.customBuildDir);
     const imageName = payload.image?.name ?? this.settings.image;

@@ -59,6 +59,8 @@ export interface CliOptions {
   readonly cwd: string;
   readonly env?: Readonly<Record<string, string>>;
   readonly timeoutMs?: number;
+  /** False: `run` without `--executor` keeps its automatic choice (see `withShellExecutor`). */
+  readonly pinShellExecutor?: boolean;
   /** Called once the process is up, e.g. to signal it. */
   readonly onSpawn?: (pid: number, output: () => string) => void;
 }
@@ -76,7 +78,8 @@ export function withShellExecutor(args: readonly string[]): readonly string[] {
 /** Runs `node dist/cli/main.js ARGS` (shell executor unless named) and collects its exit code and output. */
 export function runCli(args: readonly string[], options: CliOptions): Promise<CliResult> {
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, [CLI, ...withShellExecutor(args)], {
+    const cliArgs = options.pinShellExecutor === false ? args : withShellExecutor(args);
+    const child = spawn(process.execPath, [CLI, ...cliArgs], {
       cwd: options.cwd,
       env: { ...process.env, NO_COLOR: "1", ...options.env },
       stdio: ["ignore", "pipe", "pipe"],
