@@ -408,7 +408,8 @@ export class PipelineEngine {
 
     for (const [id, job] of overlay) p.jobs.set(id, job);
     for (const job of inserted) p.jobs.set(job.id, job);
-    if (inserted.length > 0 || [...merged.values()].some((m) => m.retried !== undefined)) {
+    // Only a job that becomes a retried attempt leaves the set that dependencies are taken from.
+    if (inserted.length > 0 || [...merged.values()].some((m) => m.retried === true)) {
       this.jobSetVersion.set(pipelineId, (this.jobSetVersion.get(pipelineId) ?? 0) + 1);
     }
     p.tally = nextTally;

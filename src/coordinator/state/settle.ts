@@ -17,9 +17,13 @@ export function settle(nodes: readonly JobNode[], now: number): Transition[] {
   let changed = true;
   while (changed) {
     changed = false;
+    // Every job of a stage without `needs` waits for the same jobs: decide that once per stage and pass.
+    // A cached decision stays true within the pass: anything but "waiting" means every earlier job had
+    // already finished (or is manual), and those never change here.
+    const byStage = new Map<number, Outcome | "waiting">();
     for (const node of current) {
       if (status.get(node.id) !== "created") continue;
-      const outcome = predecessorOutcome(node, current, byName, status);
+      const outcome = stageOutcome(node, byStage, () => predecessorOutcome(node, current, byName, status));
       if (outcome === "waiting") continue;
       const next = nextStatus(node, outcome, now);
       status.set(node.id, next.to);
@@ -28,6 +32,19 @@ export function settle(nodes: readonly JobNode[], now: number): Transition[] {
     }
   }
   return transitions;
+}
+
+function stageOutcome(
+  node: JobNode,
+  byStage: Map<number, Outcome | "waiting">,
+  decide: () => Outcome | "waiting",
+): Outcome | "waiting" {
+  if (node.needs !== null) return decide();
+  const known = byStage.get(node.stageIndex);
+  if (known !== undefined) return known;
+  const outcome = decide();
+  byStage.set(node.stageIndex, outcome);
+  return outcome;
 }
 
 function predecessorOutcome(
