@@ -3,6 +3,7 @@
  * environment, fetches sources into it, runs one stage script at a time and cleans up. It knows nothing
  * of HTTP, traces or the coordinator; the runner walks the stages and does the talking.
  */
+import { RunfleetError } from "../errors/index.js";
 import type { ShellKind, SourcesSpec, StageName } from "../jobscript/index.js";
 import type { JobPayload } from "../protocol/index.js";
 
@@ -66,3 +67,21 @@ export interface ExecutorSettings {
 }
 
 export type ExecutorFactory = (settings: ExecutorSettings) => Executor;
+
+/** Checks a `[runners.<executor>]` table when the config is read, before any executor is built. */
+export type ExecutorSettingsCheck = (section: Readonly<Record<string, unknown>>) => void;
+
+/**
+ * A bad value in a `[runners.<executor>]` table. It names the table's key so that the config reader,
+ * which has the file's text, can point at its line and column.
+ */
+export class ExecutorSettingsError extends RunfleetError {
+  /** The key of the executor's table the problem sits under (`memory`, `image_rewrites`). */
+  readonly key: string;
+
+  constructor(key: string, message: string, options: { hint?: string } = {}) {
+    super("CONFIG_INVALID", message, options);
+    this.name = "ExecutorSettingsError";
+    this.key = key;
+  }
+}

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { RunfleetError } from "../../errors/index.js";
+import { ExecutorSettingsError } from "../types.js";
 import { parseDockerSettings, parseMemory } from "./docker-settings.js";
 
 describe("parseDockerSettings", () => {
@@ -48,6 +49,7 @@ describe("parseDockerSettings", () => {
     [{ volumes: ["/a:/b:rx"] }, /neither/, "volumes:"],
     [{ image_rewrites: ["docker.io/"] }, /table of registry prefix/, "image_rewrites:"],
     [{ imagee: "x" }, /unknown key/, "imagee:"],
+    [{ image_rewrites: { "docker.io/": 1 } }, /mirror prefix string/, 'image_rewrites."docker.io/":'],
   ])("refuses %j", (section, message, path) => {
     let error: unknown;
     try {
@@ -58,6 +60,9 @@ describe("parseDockerSettings", () => {
     expect(error).toBeInstanceOf(RunfleetError);
     expect((error as RunfleetError).message).toMatch(message);
     expect((error as RunfleetError).message.startsWith(`[runners.docker] ${path} `)).toBe(true);
+    // The table's own key, for the config reader to point at its line.
+    expect(error).toBeInstanceOf(ExecutorSettingsError);
+    expect((error as ExecutorSettingsError).key).toBe(path.replace(/(\..*)?:$/, ""));
   });
 
   it.each([

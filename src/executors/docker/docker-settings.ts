@@ -3,8 +3,8 @@
  * `privileged = true` is refused: jobs never get the host's devices and capabilities. Unknown keys are
  * refused too, so a typo does not silently fall back to a default.
  */
-import { RunfleetError } from "../../errors/index.js";
 import type { PullPolicy } from "../../protocol/index.js";
+import { ExecutorSettingsError } from "../types.js";
 import { isPullPolicy } from "./pull-policy.js";
 
 export interface DockerSettings {
@@ -44,9 +44,9 @@ const KEYS = [
   "wait_for_services_timeout",
 ] as const;
 
-function invalid(key: string, message: string, hint?: string): RunfleetError {
-  // The runner hands over the parsed table without source positions: the key path names the place.
-  return new RunfleetError("CONFIG_INVALID", `[runners.docker] ${key}: ${message}`, hint ? { hint } : {});
+/** `path` is shown (`image_rewrites."docker.io/"`); `key` is the table's own key, for the config reader. */
+function invalid(path: string, message: string, hint?: string, key: string = path): ExecutorSettingsError {
+  return new ExecutorSettingsError(key, `[runners.docker] ${path}: ${message}`, hint ? { hint } : {});
 }
 
 function optionalString(section: Readonly<Record<string, unknown>>, key: string): string | undefined {
@@ -115,7 +115,12 @@ function rewrites(section: Readonly<Record<string, unknown>>): Record<string, st
   const out: Record<string, string> = {};
   for (const [from, to] of Object.entries(value as Record<string, unknown>)) {
     if (typeof to !== "string" || to === "")
-      throw invalid(`image_rewrites."${from}"`, "expected a mirror prefix string");
+      throw invalid(
+        `image_rewrites."${from}"`,
+        "expected a mirror prefix string",
+        undefined,
+        "image_rewrites",
+      );
     out[from] = to;
   }
   return out;
