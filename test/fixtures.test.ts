@@ -157,7 +157,7 @@ describe("fixture details beyond the JSON shape", () => {
       ],
       retry: { max: 2, when: ["runner_system_failure", "stuck_or_timeout_failure"] },
       timeout: 5400,
-      environment: { name: "review/$CI_COMMIT_REF_SLUG" },
+      environment: { name: "review/main", slug: expect.stringMatching(/^review-main-[a-z0-9]{6}$/) },
       coverage: "/coverage: \\d+\\.\\d+%/",
       interruptible: false,
       resourceGroup: "builders",

@@ -4,6 +4,7 @@
  * trigger jobs into child pipelines — planned now, or from an artifact once its job has run.
  */
 import type { ArtifactsConfig, CacheConfig, ImageConfig, ServiceConfig } from "../config/types.js";
+import { environmentVariables } from "../plan/index.js";
 import type { PipelinePlan, PlannedJob, PlannedTrigger } from "../plan/types.js";
 import type { JobArtifact, JobCache, JobImage } from "../protocol/index.js";
 import type { PipelineSubmission, SubmittedJob, SubmittedVariable, TriggerSpec } from "./types.js";
@@ -68,6 +69,8 @@ function submittedJobFromPlan(job: PlannedJob, cacheKeyFromFiles: CacheKeyFromFi
       artifacts: job.artifacts === undefined ? [] : toArtifacts(job.artifacts),
       cache: job.cache.map((c) => toCache(c, cacheKeyFromFiles)),
       variables: [
+        // Predefined, so the job's own variables may still override them, as on GitLab.
+        ...(job.environment === undefined ? [] : toVariables(environmentVariables(job.environment), [])),
         ...toVariables(job.globalVariables, job.rawVariables),
         ...toVariables(job.variables, job.rawVariables),
       ],

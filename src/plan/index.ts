@@ -4,6 +4,7 @@
 export { compareToRefs } from "./compare-to-refs.js";
 export { expandForRunner } from "./expand-variables.js";
 export { formatPlan } from "./format-plan.js";
+export { environmentVariables, type PlannedEnvironment } from "./plan-environment.js";
 export { type PlanJson, type PlanJsonJob, toPlanJson } from "./plan-json.js";
 export { planPipeline } from "./plan-pipeline.js";
 export { predefinedVariables, slugify } from "./predefined-variables.js";

@@ -3,6 +3,7 @@ import { RunfleetError } from "../errors/index.js";
 import type { RuleEnvironment } from "./evaluate-rules.js";
 import { evaluateWorkflow } from "./evaluate-workflow.js";
 import { expandAll, expandString } from "./expand-variables.js";
+import { planEnvironment } from "./plan-environment.js";
 import { planTrigger } from "./plan-trigger.js";
 import { predefinedVariables } from "./predefined-variables.js";
 import {
@@ -62,7 +63,13 @@ function planAtDepth(config: CiConfig, context: PlanContext, depth: number): Pla
 
   const index = buildIndex(config, included, stageIndex);
   const stages = config.stages.filter((stage) => included.some((i) => i.job.stage === stage));
-  const shared: SharedByJob = { globalRaw: [...rawNames(config)], rawVariables: new Map(), needs: new Map() };
+  const shared: SharedByJob = {
+    globalRaw: [...rawNames(config)],
+    rawVariables: new Map(),
+    needs: new Map(),
+    predefined,
+    pipelineVariables: context.variables,
+  };
   const child = (trigger: Trigger, job: PlannedJob): PlannedTrigger =>
     planTrigger(trigger, job, context, depth, MAX_CHILD_DEPTH, warn, planAtDepth);
   const jobs = included.map((instance) => plannedJob(instance, index, stages, shared, child));
@@ -129,6 +136,9 @@ interface SharedByJob {
   readonly rawVariables: Map<CiJob, readonly string[]>;
   /** Per job, since the loader may hand two jobs the same `needs` array (anchors, extends). */
   readonly needs: Map<CiJob, Map<readonly Need[], { resolved: ResolvedNeeds; names: ReadonlySet<string> }>>;
+  /** What `environment` names expand with, besides the job's own variables. */
+  readonly predefined: Readonly<Record<string, string>>;
+  readonly pipelineVariables: Readonly<Record<string, string>>;
 }
 
 function resolveNeedsShared(
@@ -203,7 +213,21 @@ function plannedJob(
   if (job.image !== undefined) planned.image = job.image;
   if (job.artifacts !== undefined) planned.artifacts = job.artifacts;
   if (job.timeout !== undefined) planned.timeout = job.timeout;
-  if (job.environment !== undefined) planned.environment = job.environment;
+  if (job.environment !== undefined) {
+    // GitLab expands the name and url once, when it creates the job, with the job's own variables.
+    const variables = expandAll(
+      {
+        ...shared.predefined,
+        CI_JOB_NAME: instance.name,
+        CI_JOB_STAGE: job.stage,
+        ...instance.globalVariables,
+        ...instance.variables,
+        ...shared.pipelineVariables,
+      },
+      new Set(rawVariables),
+    );
+    planned.environment = planEnvironment(job.environment, variables);
+  }
   if (job.coverage !== undefined) planned.coverage = job.coverage;
   if (job.resourceGroup !== undefined) planned.resourceGroup = job.resourceGroup;
   if (instance.parallel !== undefined) planned.parallel = instance.parallel;

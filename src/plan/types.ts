@@ -7,13 +7,13 @@ import type {
   AllowFailure,
   ArtifactsConfig,
   CacheConfig,
-  EnvironmentConfig,
   ImageConfig,
   ServiceConfig,
   TriggerForward,
   TriggerInclude,
 } from "../config/types.js";
 import type { SourceLocation } from "../errors/index.js";
+import type { PlannedEnvironment } from "./plan-environment.js";
 
 export type PipelineSource =
   | "push"
@@ -153,7 +153,8 @@ export interface PlannedJob {
   };
   /** Seconds; undefined means the project/runner default. */
   readonly timeout?: number;
-  readonly environment?: EnvironmentConfig;
+  /** Name and url expanded, tier and slug resolved. */
+  readonly environment?: PlannedEnvironment;
   readonly coverage?: string;
   readonly interruptible: boolean;
   readonly resourceGroup?: string;
