@@ -137,6 +137,25 @@ const OVERRIDES: Readonly<Record<string, Override>> = {
       "HEAD-only case (4.65.0 ignored needs:parallel:matrix): an optional need matching nothing is dropped",
     absentJobs: ["build-job: [foo]", "build-job: [bar]", "build-job: [beb]"],
   },
+  "never-needs/test-job-optional-needs": {
+    reason:
+      "GitLab creates the whole pipeline or none: test-job needs a job its rules remove, so the pipeline is refused whichever job is named",
+    invalidConfig: true,
+  },
+  "parallel-matrix/test-job-beb": {
+    reason:
+      "gitlab-ci-local ran test-job: [beb] without its needs, so it had no artifacts; runfleet run JOB runs the needs, as GitLab must, and the job passes",
+    exitCode: 0,
+    jobs: { "test-job: [beb]": { status: "PASS", exit_code: 0 } },
+    outputs: {
+      "test-job: [beb]": [
+        "NAME:'beb' TIER:'' 7/7",
+        "build-job___bar_.txt",
+        "build-job___beb_.txt",
+        "build-job___foo_.txt",
+      ],
+    },
+  },
   "artifacts-exclude/default": {
     reason:
       "the jobs list their working directory with ls -laR: gitlab-ci-local's .gitlab-ci-local/ tree and timestamps",
@@ -163,12 +182,10 @@ const KNOWN_GAPS: Readonly<Record<string, string>> = {
     "the include path comes from gitlab-ci-local's own project-variables file, which Runfleet does not read",
   "manual/default": "manual jobs named on the command line are not played",
   "needs-artifacts/test-job": "needs:artifacts:false with a stale file in the checkout",
-  "never-needs/test-job-optional-needs": "optional needs on a job that rules remove",
   "parallel-matrix-environment/default":
     "CI_ENVIRONMENT_URL comes from environment-scoped values in gitlab-ci-local's project variables file, which Runfleet does not read",
   "parallel-matrix-environment/run-all-clusters":
     "CI_ENVIRONMENT_URL comes from environment-scoped values in gitlab-ci-local's project variables file, which Runfleet does not read",
-  "parallel-matrix/test-job-beb": "selecting one matrix instance by name",
   "plain/default": "gitlab-ci-local's own options (json schema, a job named twice) and its default run",
   "plain/json-schema-validation":
     "gitlab-ci-local's own options (json schema, a job named twice) and its default run",
