@@ -71,7 +71,8 @@ pulled only when missing (pull policy if-not-present, so images built here just 
 image:pull_policy says otherwise.
 
 State is kept in <project>/.runfleet/ (database, logs in .runfleet/logs/<pipeline>/); add it to .gitignore.
-Exit codes: 0 the pipeline passed, 1 it failed or the config is invalid, 2 usage error.
+Exit codes: 0 the pipeline passed, 1 it failed, the config is invalid or --executor docker found no
+engine, 2 usage error.
 `;
 
 /** Parses `runfleet run` arguments; anything malformed is a USAGE error (exit 2). */

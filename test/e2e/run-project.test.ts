@@ -143,5 +143,7 @@ describe("runfleet run: exit codes", () => {
     const r = await runCli(["run", "--help"], { cwd: dir });
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/--concurrency N .*default: \d+ per CPU core, here \d+/);
+    expect(r.stdout).toMatch(/--executor E +where jobs run: docker or shell \(default: automatic/);
+    expect(r.stdout).toMatch(/--image I +with --executor docker: the image of jobs that have no image:/);
   });
 });
