@@ -1,10 +1,12 @@
 /**
- * HTTP for the API client on node:http with keep-alive agents: cheaper per request than fetch, which
- * matters when thousands of short jobs each make a handful of calls. Follows redirects (artifact
- * downloads may be sent to object storage), dropping the job token when the host changes.
+ * HTTP for the API client: plain `http:` on the lean keep-alive client (http1-client.ts), `https:` on
+ * node:https with a keep-alive agent; thousands of short jobs each make a handful of calls. Follows
+ * redirects (artifact downloads may be sent to object storage), dropping the job token when the host
+ * changes.
  */
 import * as http from "node:http";
 import * as https from "node:https";
+import { http1Request } from "./http1-client.js";
 
 /** Response headers by case-insensitive name (a WHATWG `Headers` fits too). */
 export interface ResponseHeaders {
@@ -44,7 +46,18 @@ function toHeaders(raw: http.IncomingHttpHeaders): ResponseHeaders {
   };
 }
 
+function mapHeaders(map: ReadonlyMap<string, string>): ResponseHeaders {
+  return { get: (name) => map.get(name.toLowerCase()) ?? null };
+}
+
 function once(req: HttpRequest): Promise<HttpResponse> {
+  if (req.url.protocol === "http:") {
+    return http1Request(req).then((res) => ({
+      status: res.status,
+      headers: mapHeaders(res.headers),
+      body: res.body,
+    }));
+  }
   return new Promise((resolve, reject) => {
     const secure = req.url.protocol === "https:";
     const headers: Record<string, string | number> = { ...req.headers };
