@@ -9,13 +9,40 @@ const PREFIX: Record<TokenKind, string> = {
   job: "glcbt-",
 };
 
+const TOKEN_BYTES = 20;
+/** Random bytes drawn for many tokens at once: one call per token costs more than the token. */
+const POOL_TOKENS = 128;
+let pool = Buffer.alloc(0);
+let poolOffset = 0;
+
 export function newToken(kind: TokenKind): string {
-  return `${PREFIX[kind]}${randomBytes(20).toString("base64url")}`;
+  if (poolOffset + TOKEN_BYTES > pool.length) {
+    pool = randomBytes(TOKEN_BYTES * POOL_TOKENS);
+    poolOffset = 0;
+  }
+  const bytes = pool.subarray(poolOffset, poolOffset + TOKEN_BYTES);
+  poolOffset += TOKEN_BYTES;
+  return `${PREFIX[kind]}${bytes.toString("base64url")}`;
 }
 
-/** Every job call carries its token; the one-shot digest avoids a Hash object per request. */
+/**
+ * Digests of tokens seen lately. A job's token arrives with its acknowledgement, every trace patch and
+ * its final update, and a runner's with every poll; the digest of a string never changes, so a
+ * bounded memo (oldest dropped first) answers most calls without hashing.
+ */
+const RECENT_DIGESTS = 8192;
+const recent = new Map<string, string>();
+
 export function hashToken(token: string): string {
-  return hash("sha256", token, "hex");
+  const known = recent.get(token);
+  if (known !== undefined) return known;
+  const digest = hash("sha256", token, "hex");
+  if (recent.size >= RECENT_DIGESTS) {
+    const oldest = recent.keys().next();
+    if (oldest.done !== true) recent.delete(oldest.value);
+  }
+  recent.set(token, digest);
+  return digest;
 }
 
 /** Prefixes the runner masks in traces (`features.token_mask_prefixes`). */

@@ -45,9 +45,10 @@ export async function jobForToken(
   return job;
 }
 
-/** `JOB-TOKEN` header, else the `job_token`/`token` query parameter as GitLab accepts. */
-export function jobTokenOf(req: IncomingMessage, url: URL): string | undefined {
+/** `JOB-TOKEN` header, else the `job_token`/`token` query parameter as GitLab accepts (URL parsed only then). */
+export function jobTokenOf(req: IncomingMessage, url: () => URL): string | undefined {
   const header = req.headers["job-token"];
   if (typeof header === "string" && header !== "") return header;
-  return url.searchParams.get("job_token") ?? url.searchParams.get("token") ?? undefined;
+  const params = url().searchParams;
+  return params.get("job_token") ?? params.get("token") ?? undefined;
 }

@@ -45,6 +45,14 @@ export function createApiServer(ctx: ApiContext): Server {
   return server;
 }
 
+/**
+ * A runner's calls name plain paths (`/api/v4/jobs/42/trace`): no query, escapes or dot segments,
+ * so the path is the target as sent and parsing a URL per request can be skipped.
+ */
+function isPlainApiPath(target: string): boolean {
+  return target.startsWith("/api/v4/") && !/[?%#\\]|\/\.|\/\//.test(target);
+}
+
 type JsonBody =
   | { readonly kind: "ok"; readonly body: JsonObject }
   | { readonly kind: "reply"; readonly reply: Reply };
@@ -61,10 +69,16 @@ async function handle(
   req: IncomingMessage,
   res: ServerResponse,
 ): Promise<Reply | undefined> {
-  const url = new URL(req.url ?? "/", "http://coordinator");
+  const target = req.url ?? "/";
+  const plain = isPlainApiPath(target);
+  let parsed: URL | undefined = plain ? undefined : new URL(target, "http://coordinator");
+  const url = (): URL => {
+    parsed ??= new URL(target, "http://coordinator");
+    return parsed;
+  };
   const method = req.method ?? "GET";
-  const path = url.pathname;
-  if (isGitPath(path)) return serveGit(ctx, req, res, url);
+  const path = parsed === undefined ? target : parsed.pathname;
+  if (isGitPath(path)) return serveGit(ctx, req, res, url());
 
   const withJson = async (fn: (body: JsonObject) => Promise<Reply>): Promise<Reply> => {
     const parsed = await jsonBody(ctx, req);
@@ -90,7 +104,7 @@ async function handle(
     const sub = m[2] ?? "";
     if (sub === "" && method === "PUT") return withJson((b) => updateJob(ctx, id, b, token));
     if (sub === "/trace" && method === "PATCH") return patchTrace(ctx, id, req, token);
-    if (sub === "/artifacts" && method === "POST") return uploadArtifact(ctx, id, req, url, token);
+    if (sub === "/artifacts" && method === "POST") return uploadArtifact(ctx, id, req, url(), token);
     if (sub === "/artifacts" && method === "GET") return downloadArtifact(ctx, id, token, res);
   }
   req.resume();

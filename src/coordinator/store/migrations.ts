@@ -141,4 +141,11 @@ CREATE TABLE pipeline_variables (
     sql: `DROP INDEX IF EXISTS jobs_queue;
 CREATE INDEX jobs_token ON jobs(token_hash) WHERE token_hash IS NOT NULL;`,
   },
+  {
+    version: 4,
+    // token_hash is UNIQUE, so SQLite already keeps an index of it (the look-up uses that one);
+    // jobs_token was a second copy, written again on every hand-out.
+    name: "jobs: drop jobs_token, a duplicate of token_hash's UNIQUE index",
+    sql: "DROP INDEX IF EXISTS jobs_token;",
+  },
 ];

@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import Database from "better-sqlite3";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { EMPTY_SPEC } from "../testing/job-fixtures.js";
 import { MIGRATIONS } from "./migrations.js";
@@ -96,17 +97,19 @@ describe("SqliteStore", () => {
     expect(store.appliedMigrations()).toEqual(MIGRATIONS.map((m) => m.version));
     await store.close();
     store = SqliteStore.open(file);
-    expect(store.appliedMigrations()).toEqual([1, 2, 3]);
+    const versions = MIGRATIONS.map((m) => m.version);
+    expect(store.appliedMigrations()).toEqual(versions);
+    const next = Math.max(...versions) + 1;
     const extra = [
       ...MIGRATIONS,
-      { version: 4, name: "extra column", sql: "ALTER TABLE projects ADD note TEXT" },
+      { version: next, name: "extra column", sql: "ALTER TABLE projects ADD note TEXT" },
     ];
     await store.close();
     store = SqliteStore.open(file, extra);
-    expect(store.appliedMigrations()).toEqual([1, 2, 3, 4]);
+    expect(store.appliedMigrations()).toEqual([...versions, next]);
     await store.close();
     store = SqliteStore.open(file, extra);
-    expect(store.appliedMigrations()).toEqual([1, 2, 3, 4]);
+    expect(store.appliedMigrations()).toEqual([...versions, next]);
   });
 
   it("upgrades a database made by an older version, keeping its rows", async () => {
@@ -116,7 +119,7 @@ describe("SqliteStore", () => {
     await store.createProject({ path: "old/app", name: "app", repoDir: dir, gitDir: dir, createdAt: 1 });
     await store.close();
     store = SqliteStore.open(file);
-    expect(store.appliedMigrations()).toEqual([1, 2, 3]);
+    expect(store.appliedMigrations()).toEqual(MIGRATIONS.map((m) => m.version));
     expect((await store.findProjectByPath("old/app"))?.name).toBe("app");
   });
 
@@ -175,6 +178,26 @@ describe("SqliteStore", () => {
     }
     expect((await store.findJobByTokenHash("tok-1"))?.id).toBe(job.id);
     expect(await store.findJobByTokenHash("tok-2")).toBeUndefined();
+  });
+
+  it("looks a job token up through an index, and keeps only one index of it", async () => {
+    await store.close();
+    const db = new Database(file, { readonly: true });
+    try {
+      const plan = db.prepare("EXPLAIN QUERY PLAN SELECT * FROM jobs WHERE token_hash = ?").all("x") as {
+        detail: string;
+      }[];
+      expect(plan.map((p) => p.detail).join(" ")).toMatch(/USING INDEX sqlite_autoindex_jobs/);
+      const indexes = db.prepare("PRAGMA index_list(jobs)").all() as { name: string }[];
+      const onToken = indexes.filter((i) => {
+        const cols = db.prepare(`PRAGMA index_info("${i.name}")`).all() as { name: string }[];
+        return cols.some((c) => c.name === "token_hash");
+      });
+      expect(onToken).toHaveLength(1);
+    } finally {
+      db.close();
+      store = SqliteStore.open(file);
+    }
   });
 
   it("appends trace chunks only at the stored size", async () => {

@@ -35,6 +35,7 @@ import type {
   NewPipeline,
   NewProject,
   NewRunner,
+  PipelinePatch,
   Store,
   TraceAppend,
 } from "./store.js";
@@ -315,21 +316,35 @@ export class SqliteStore implements Store {
   }
 
   async applyChanges(changes: ChangeSet): Promise<JobRecord[]> {
+    const jobs = changes.jobs ?? [];
+    const pipelines = changes.pipelines ?? [];
+    const newJobs = changes.newJobs ?? [];
+    // A single statement is atomic by itself; a savepoint costs two more statements per step.
+    const atomic = jobs.length + pipelines.length + newJobs.length > 1;
     return this.write(() => {
-      for (const patch of changes.jobs ?? []) this.patchJob(patch);
-      for (const p of changes.pipelines ?? []) {
-        if (p.status !== undefined)
-          this.stmt("UPDATE pipelines SET status = ? WHERE id = ?").run(p.status, p.id);
-        if (p.canceledByUser !== undefined)
-          this.stmt("UPDATE pipelines SET canceled_by_user = ? WHERE id = ?").run(
-            p.canceledByUser ? 1 : 0,
-            p.id,
-          );
-        if (p.finishedAt !== undefined)
-          this.stmt("UPDATE pipelines SET finished_at = ? WHERE id = ?").run(p.finishedAt, p.id);
-      }
-      return (changes.newJobs ?? []).map((n) => this.insertJob(n.pipelineId, n.job));
-    }, true);
+      for (const patch of jobs) this.patchJob(patch);
+      for (const p of pipelines) this.patchPipeline(p);
+      return newJobs.map((n) => this.insertJob(n.pipelineId, n.job));
+    }, atomic);
+  }
+
+  private patchPipeline(p: PipelinePatch): void {
+    const sets: string[] = [];
+    const values: unknown[] = [];
+    if (p.status !== undefined) {
+      sets.push("status = ?");
+      values.push(p.status);
+    }
+    if (p.canceledByUser !== undefined) {
+      sets.push("canceled_by_user = ?");
+      values.push(p.canceledByUser ? 1 : 0);
+    }
+    if (p.finishedAt !== undefined) {
+      sets.push("finished_at = ?");
+      values.push(p.finishedAt);
+    }
+    if (sets.length === 0) return;
+    this.stmt(`UPDATE pipelines SET ${sets.join(", ")} WHERE id = ?`).run(...values, p.id);
   }
 
   private patchJob(patch: JobPatch): void {
