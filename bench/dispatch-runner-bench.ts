@@ -147,9 +147,15 @@ async function main(): Promise<void> {
   if (planned.kind !== "pipeline") throw new Error("no pipeline planned");
 
   const self = fileURLToPath(import.meta.url);
-  const tsx = join(self, "..", "..", "node_modules", ".bin", "tsx");
   const runnerArgs: RunnerArgs = { url: coordinator.url, token, concurrent, requests };
-  const runner = spawn(tsx, [self, "--role-runner", JSON.stringify(runnerArgs)], { stdio: "inherit" });
+  // The same node with the same flags (tsx's loader, and --cpu-prof when profiling) runs the runner role.
+  const runner = spawn(
+    process.execPath,
+    [...process.execArgv, self, "--role-runner", JSON.stringify(runnerArgs)],
+    {
+      stdio: "inherit",
+    },
+  );
   try {
     await new Promise((r) => setTimeout(r, 1500));
     const runnerCpuBefore = processCpuMs(runner.pid);
