@@ -1,4 +1,5 @@
-import { mkdir, rename, writeFile } from "node:fs/promises";
+import { renameSync, writeFileSync } from "node:fs";
+import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { plainLog } from "./plain-log.js";
 
@@ -21,14 +22,17 @@ export class JobLogs {
     await mkdir(this.dir, { recursive: true });
   }
 
-  /** Writes the newest attempt's log and returns its path. */
+  /**
+   * Writes the newest attempt's log and returns its path. Synchronously: a log is written once, whole,
+   * and three thread-pool round trips (open, write, close) per job cost more than the write itself.
+   */
   async write(jobName: string, trace: string): Promise<string> {
     const attempt = (this.attempts.get(jobName) ?? 0) + 1;
     this.attempts.set(jobName, attempt);
     const base = this.fileBase(jobName);
     const path = join(this.dir, `${base}.log`);
-    if (attempt > 1) await rename(path, join(this.dir, `${base}.attempt-${attempt - 1}.log`));
-    await writeFile(path, plainLog(trace));
+    if (attempt > 1) renameSync(path, join(this.dir, `${base}.attempt-${attempt - 1}.log`));
+    writeFileSync(path, plainLog(trace));
     return path;
   }
 

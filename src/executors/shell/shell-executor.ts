@@ -2,7 +2,7 @@
  * The shell executor: stage scripts run as local bash (or sh) processes in a per-slot build directory
  * `<builds_dir>/<runner short token>/<slot>/<project path>` that is kept between jobs.
  */
-import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { ShellKind, SourcesSpec, StageName } from "../../jobscript/index.js";
 import { projectDirFor } from "../clone-path.js";
@@ -18,6 +18,7 @@ import { CleanCheckout } from "./clean-checkout.js";
 import { detectShell } from "./detect-shell.js";
 import { getSources } from "./git-sources.js";
 import { SlotLauncher } from "./slot-launcher.js";
+import { emptyTempDir, writeStageFile } from "./temp-dir.js";
 
 /** What a slot keeps between its jobs. */
 interface Slot {
@@ -33,6 +34,7 @@ class ShellJobEnvironment implements JobEnvironment {
   readonly shared = true;
   readonly hostProjectDir: string;
   private dirsMade = false;
+  private readonly stageFiles = new Set<string>();
 
   constructor(
     readonly shell: ShellKind,
@@ -61,15 +63,16 @@ class ShellJobEnvironment implements JobEnvironment {
       mkdirSync(this.tempDir, { recursive: true });
       this.dirsMade = true;
     }
-    const file = join(this.tempDir, `${stage}.sh`);
+    const name = `${stage}.sh`;
+    this.stageFiles.add(name);
     // One pipe for both streams keeps stdout and stderr lines in the order the job wrote them.
-    writeFileSync(file, `exec 2>&1\n${script}`, { mode: 0o700 });
+    const file = writeStageFile(this.tempDir, name, `exec 2>&1\n${script}`);
     return this.slot.launcher.run({ command: this.shellBinary, args: [file], cwd: this.projectDir }, io);
   }
 
   async cleanup(): Promise<void> {
-    // File variables may hold secrets: they never outlive the job.
-    rmSync(this.tempDir, { recursive: true, force: true });
+    // File variables and stage scripts may hold secrets: they never outlive the job.
+    emptyTempDir(this.tempDir, this.stageFiles);
   }
 }
 

@@ -4,12 +4,13 @@ export type JobProgress = "waiting" | "running" | FinalJobStatus | "manual";
 
 /**
  * Everything the renderers need to know about a run so far. Jobs are keyed by instance name: a retried
- * job is the same row again. Kept as plain data so views are pure functions of it.
+ * job is the same row again. Kept as plain data so views are pure functions of it; renderers only read
+ * it, and only `applyEvent` changes it (in place: see there).
  */
 export interface ProgressState {
-  readonly stages: readonly string[];
+  readonly stages: string[];
   /** Per instance name, in plan order. */
-  readonly jobs: ReadonlyMap<string, JobState>;
+  readonly jobs: Map<string, JobState>;
 }
 
 export interface JobState {
@@ -42,7 +43,10 @@ export function initialState(planned: readonly PlannedJobView[]): ProgressState 
   return { stages, jobs };
 }
 
-/** The state after one event. Returns a new object; the input is not changed. */
+/**
+ * Applies one event to `state` in place and returns it. A run has thousands of events: copying the job
+ * map for each made every event cost as much as the whole run's job count.
+ */
 export function applyEvent(state: ProgressState, event: RunEvent): ProgressState {
   switch (event.kind) {
     case "job_started":
@@ -65,7 +69,7 @@ export function applyEvent(state: ProgressState, event: RunEvent): ProgressState
 }
 
 function withJob(state: ProgressState, ref: JobRef, change: Partial<JobState>): ProgressState {
-  const jobs = new Map(state.jobs);
+  const { jobs, stages } = state;
   const before = jobs.get(ref.name) ?? {
     name: ref.name,
     baseName: ref.baseName,
@@ -77,8 +81,8 @@ function withJob(state: ProgressState, ref: JobRef, change: Partial<JobState>): 
     startedAt: null,
   };
   jobs.set(ref.name, { ...before, ...change });
-  const stages = state.stages.includes(ref.stage) ? state.stages : [...state.stages, ref.stage];
-  return { stages, jobs };
+  if (!stages.includes(ref.stage)) stages.push(ref.stage);
+  return state;
 }
 
 export interface Counts {
