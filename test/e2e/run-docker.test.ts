@@ -1,8 +1,14 @@
 import { existsSync } from "node:fs";
 import { basename, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { BUSYBOX_IMAGE, dockerSuiteAvailable, TEST_DOCKER_HOST, testClient } from "../docker/test-engine.js";
-import { ensureBuilt, runCli } from "./support/built-cli.js";
+import {
+  BUSYBOX_IMAGE,
+  dockerSuiteAvailable,
+  SERVICE_IMAGE,
+  TEST_DOCKER_HOST,
+  testClient,
+} from "../docker/test-engine.js";
+import { type CliOptions, ensureBuilt, runCli } from "./support/built-cli.js";
 import { jobIn, logOf, readReport } from "./support/report.js";
 import { cleanup, gitRepo } from "./support/temp-repo.js";
 
@@ -21,24 +27,51 @@ async function repo(yaml: string): Promise<string> {
   return dir;
 }
 
-async function run(dir: string, dockerHost: string, ...args: string[]) {
+async function runWith(
+  extra: Pick<CliOptions, "onSpawn">,
+  dir: string,
+  dockerHost: string,
+  ...args: string[]
+) {
   const report = join(dir, ".runfleet", "report.json");
   const result = await runCli(["run", "--report", report, ...args], {
     cwd: dir,
     env: { DOCKER_HOST: dockerHost },
     timeoutMs: 120_000,
     pinShellExecutor: false,
+    ...extra,
   });
   return { ...result, report: existsSync(report) ? await readReport(report) : null };
 }
 
-/** Containers and networks the engine still has for the project of `dir`. */
+function run(dir: string, dockerHost: string, ...args: string[]) {
+  return runWith({}, dir, dockerHost, ...args);
+}
+
+/** Containers the engine still has for the project of `dir`. */
 async function leftOnEngine(dir: string): Promise<string[]> {
   const client = testClient();
   try {
     return await client.listContainers("io.runfleet.project", `local/${basename(dir)}`);
   } finally {
     client.close();
+  }
+}
+
+async function runfleetNetworks(): Promise<string[]> {
+  const client = testClient();
+  try {
+    return await client.listNetworks("io.runfleet.managed", "true");
+  } finally {
+    client.close();
+  }
+}
+
+async function waitFor(check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > until) throw new Error(`not within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 200));
   }
 }
 
@@ -153,5 +186,41 @@ pull:
     expect(log).toContain(`failed to pull image "${missing}"`);
     expect(log).not.toContain("never");
     expect(await leftOnEngine(dir)).toEqual([]);
+  });
+
+  it("Ctrl-C cancels a job in its container and removes it, its service and their network", async () => {
+    const dir = await repo(`
+slow:
+  image: ${IMAGE}
+  services: [{ name: "${SERVICE_IMAGE}", alias: web }]
+  script: [echo in-container-now, sleep 300]
+`);
+    const before = new Set(await runfleetNetworks());
+    const seen = { containers: 0, networks: [] as string[] };
+    const started = Date.now();
+    const r = await runWith(
+      {
+        onSpawn: (pid, output) => {
+          void waitFor(async () => output().includes("in-container-now"), 90_000).then(async () => {
+            seen.containers = (await leftOnEngine(dir)).length;
+            seen.networks = (await runfleetNetworks()).filter((n) => !before.has(n));
+            process.kill(pid, "SIGINT");
+          });
+        },
+      },
+      dir,
+      TEST_DOCKER_HOST,
+    );
+    expect(r.code, r.stdout + r.stderr).toBe(1);
+    expect(Date.now() - started).toBeLessThan(100_000);
+    // While it ran: the build container and the service, on a network of their own.
+    expect(seen.containers).toBe(2);
+    expect(seen.networks).toHaveLength(1);
+    const report = r.report;
+    if (report === null) throw new Error("no report");
+    expect(jobIn(report, "slow").status).toBe("canceled");
+    expect(await leftOnEngine(dir)).toEqual([]);
+    const after = new Set(await runfleetNetworks());
+    expect(seen.networks.filter((n) => after.has(n))).toEqual([]);
   });
 });
