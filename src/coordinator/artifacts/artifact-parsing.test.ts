@@ -1,7 +1,7 @@
-import { zipSync } from "fflate";
+import { gzipSync, zipSync } from "fflate";
 import { describe, expect, it } from "vitest";
 import { checkArchive, readZipText, unsafeEntry } from "./archive-check.js";
-import { parseDotenv } from "./dotenv.js";
+import { dotenvReport, parseDotenv } from "./dotenv.js";
 import { parseDurationSeconds } from "./expire-in.js";
 import { boundaryOf, findFilePart } from "./multipart.js";
 
@@ -89,3 +89,52 @@ describe("multipart", () => {
     expect(() => boundaryOf("application/json")).toThrow(expect.objectContaining({ code: "BAD_REQUEST" }));
   });
 });
+
+describe("dotenv reports", () => {
+  const gz = (text: string, filename?: string) =>
+    gzipSync(new TextEncoder().encode(text), filename === undefined ? {} : { filename });
+
+  it.each<[string, Uint8Array, "gzip" | "raw", [string, string][]]>([
+    ["one file", gz("A=1\n", "a.env"), "gzip", [["A", "1"]]],
+    [
+      "several files, the first without a final newline",
+      concat(gz("A=1", "a.env"), gz("B=2\n", "b.env"), gz("C=3")),
+      "gzip",
+      [
+        ["A", "1"],
+        ["B", "2"],
+        ["C", "3"],
+      ],
+    ],
+    [
+      "a later file redefines a key",
+      concat(gz("A=1\n"), gz("A=2\n")),
+      "gzip",
+      [
+        ["A", "1"],
+        ["A", "2"],
+      ],
+    ],
+    ["an empty file among others", concat(gz(""), gz("B=2")), "gzip", [["B", "2"]]],
+    ["raw text", new TextEncoder().encode("X='quoted'\n"), "raw", [["X", "quoted"]]],
+  ])("%s", (_name, data, format, expected) => {
+    expect(dotenvReport(data, format).map((v) => [v.key, v.value])).toEqual(expected);
+  });
+
+  it.each([
+    ["not gzip", new Uint8Array([1, 2, 3])],
+    ["a truncated member", gz("A=1\n").subarray(0, 12)],
+  ])("refuses %s", (_name, data) => {
+    expect(() => dotenvReport(data, "gzip")).toThrow(/gzip artifact is not valid/);
+  });
+});
+
+function concat(...parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}

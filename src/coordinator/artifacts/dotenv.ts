@@ -1,5 +1,6 @@
 /** `artifacts:reports:dotenv`: `KEY=VALUE` lines, as GitLab reads them. */
 import { RunfleetError } from "../../errors/index.js";
+import { gzipMembers } from "./gzip-members.js";
 
 const KEY = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
@@ -22,4 +23,14 @@ export function parseDotenv(text: string): { key: string; value: string }[] {
     out.push({ key, value });
   }
   return out;
+}
+
+/**
+ * The variables of an uploaded dotenv report: one gzip member per file (several files when
+ * `dotenv:` lists several), read file by file in order, so a later file's key wins; or raw text.
+ */
+export function dotenvReport(data: Uint8Array, format: "gzip" | "raw"): { key: string; value: string }[] {
+  const files = format === "gzip" ? gzipMembers(data) : [data];
+  const decoder = new TextDecoder();
+  return files.flatMap((file) => parseDotenv(decoder.decode(file)));
 }
