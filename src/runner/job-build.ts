@@ -94,7 +94,9 @@ class JobBuild {
    */
   private readonly cancelScript = new AbortController();
   /** Hard stop: everything is killed. */
-  private readonly kill = new AbortController();
+  private killed = false;
+  /** Made only when a stage needs the hard-stop signal (after_script): most jobs never do. */
+  private killController: AbortController | undefined;
   private remote: RemoteJobSignal | undefined;
   private readonly timeoutSeconds: number;
   private readonly deadline: number;
@@ -124,7 +126,18 @@ class JobBuild {
   private onRemote(signal: RemoteJobSignal): void {
     this.remote = signal === "abort" || this.remote === "abort" ? "abort" : signal;
     this.cancelScript.abort();
-    if (signal === "abort") this.kill.abort();
+    if (signal === "abort") this.killNow();
+  }
+
+  private killNow(): void {
+    this.killed = true;
+    this.killController?.abort();
+  }
+
+  private get killSignal(): AbortSignal {
+    this.killController ??= new AbortController();
+    if (this.killed) this.killController.abort();
+    return this.killController.signal;
   }
 
   private log(line: string): void {
@@ -149,7 +162,7 @@ class JobBuild {
     const { ctx } = this;
     const onShutdown = (): void => {
       this.cancelScript.abort();
-      this.kill.abort();
+      this.killNow();
     };
     ctx.shutdown.addEventListener("abort", onShutdown, { once: true });
     if (ctx.shutdown.aborted) onShutdown();
@@ -210,9 +223,7 @@ class JobBuild {
       case "timed_out":
         return { kind: "timed_out", timeoutSeconds: this.timeoutSeconds };
       case "canceled":
-        return this.remote === "abort" || this.kill.signal.aborted
-          ? { kind: "aborted" }
-          : { kind: "canceled" };
+        return this.remote === "abort" || this.killed ? { kind: "aborted" } : { kind: "canceled" };
       default: {
         const never: never = result;
         return never;
@@ -225,7 +236,7 @@ class JobBuild {
     let outcome = await this.getSources(sc);
     outcome ??= await this.prepareWorkspace(sc);
     outcome ??= await this.userScripts(sc);
-    if (this.kill.signal.aborted) return outcome.kind === "success" ? { kind: "aborted" } : outcome;
+    if (this.killed) return outcome.kind === "success" ? { kind: "aborted" } : outcome;
     return this.keepResults(sc, outcome);
   }
 
@@ -325,11 +336,11 @@ class JobBuild {
     );
     const outcome = this.scriptOutcome(result) ?? { kind: "success" };
     const after = steps.find((s) => s.name === "after_script")?.script ?? [];
-    if (after.length === 0 || this.kill.signal.aborted) return outcome;
+    if (after.length === 0 || this.killed) return outcome;
     const timeout = seconds(sc.lookup("RUNNER_AFTER_SCRIPT_TIMEOUT")) ?? DEFAULT_AFTER_SCRIPT_TIMEOUT_S;
     const failedWith = await this.section("after_script", async () => {
       this.log("Running after_script");
-      const io = this.io(this.kill.signal, Date.now() + timeout * 1000);
+      const io = this.io(this.killSignal, Date.now() + timeout * 1000);
       const res = await sc.env.runScript("after_script", sc.render(after, ciJobStatus(outcome)), io);
       if (res.kind === "timed_out") this.log(`WARNING: after_script timed out after ${timeout}s`);
       if (res.kind !== "exited" || res.exitCode === 0) return undefined;

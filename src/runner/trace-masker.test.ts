@@ -47,6 +47,16 @@ describe("TraceMasker", () => {
     expect(m.write(Buffer.from("ond")).toString()).toBe("second");
   });
 
+  it.each([
+    ["xaaab y aab", ["aab"], "xa[MASKED] y [MASKED]"],
+    ["abab-abab-abc end", ["abab-abc"], "abab-[MASKED] end"],
+    ["t glcbt-Tok glglrt-x", ["zz"], "t glcbt-[MASKED] glglrt-[MASKED]"],
+  ])("masks %j the same wherever one chunk ends and the next begins", (text, secrets, expected) => {
+    for (let cut = 0; cut <= text.length; cut++) {
+      expect(mask([text.slice(0, cut), text.slice(cut)], secrets)).toBe(expected);
+    }
+  });
+
   it("prefers the longest overlapping secret", () => {
     expect(mask(["abc-long abc"], ["abc", "abc-long"], [])).toBe("[MASKED] [MASKED]");
   });

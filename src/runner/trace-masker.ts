@@ -32,6 +32,8 @@ function toBinary(text: string): string {
 export class TraceMasker {
   private readonly secrets: string[];
   private readonly prefixes: string[];
+  /** Secrets and prefixes: what a chunk's end may have begun. */
+  private readonly candidates: string[];
   private pending = "";
 
   constructor(secrets: readonly string[], tokenPrefixes: readonly string[]) {
@@ -40,6 +42,7 @@ export class TraceMasker {
       (a, b) => b.length - a.length,
     );
     this.prefixes = [...new Set(tokenPrefixes.filter((p) => p.length > 0).map(toBinary))];
+    this.candidates = [...this.secrets, ...this.prefixes];
   }
 
   /** Masks what can be decided now; returns the bytes safe to emit. */
@@ -101,12 +104,19 @@ export class TraceMasker {
   /** Length of the longest suffix of `text` that is a proper prefix of a secret or token prefix. */
   private partialSuffix(text: string): number {
     let longest = 0;
-    for (const s of [...this.secrets, ...this.prefixes]) {
-      for (let k = Math.min(s.length - 1, text.length); k > longest; k--) {
-        if (text.endsWith(s.slice(0, k))) {
-          longest = k;
+    const end = text.length;
+    for (const s of this.candidates) {
+      const most = Math.min(s.length - 1, end);
+      if (most <= longest) continue;
+      // The earliest start of a suffix that `s` begins with is the longest one; only positions holding
+      // `s`'s first character can start it, so jump between those.
+      const first = s.charAt(0);
+      for (let at = text.indexOf(first, end - most); at >= 0 && at < end - longest; ) {
+        if (s.startsWith(text.slice(at))) {
+          longest = end - at;
           break;
         }
+        at = text.indexOf(first, at + 1);
       }
     }
     return longest;
