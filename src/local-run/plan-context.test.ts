@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { findProject } from "./find-project.js";
-import { buildPlanContext } from "./plan-context.js";
+import { buildPlanContext, pipelineUser } from "./plan-context.js";
 import { newRunId } from "./run-id.js";
 import { snapshotProject } from "./snapshot.js";
 
@@ -58,5 +58,16 @@ describe("buildPlanContext", () => {
     expect(c.defaultBranch).toBe("main");
     expect(c.changedFiles).toEqual(["b.txt", "c.txt"]);
     expect(c.beforeSha).toBe(git(dir, "rev-parse", "HEAD"));
+  });
+});
+
+describe("pipelineUser", () => {
+  it.each([
+    ["Testersen", "test@test.com", "root", { login: "test", name: "Testersen", email: "test@test.com" }],
+    ["", "ada@example.com\n", "root", { login: "ada", name: "ada", email: "ada@example.com" }],
+    ["", "", "root", { login: "root", name: "root", email: "" }],
+    ["Bo", "not-an-email", "bo", { login: "bo", name: "Bo", email: "not-an-email" }],
+  ])("%j <%j> (os %s)", (name, email, os, expected) => {
+    expect(pipelineUser(name, email, os)).toEqual(expected);
   });
 });

@@ -1,5 +1,6 @@
+import { userInfo } from "node:os";
 import { basename } from "node:path";
-import type { PipelineSource, PlanContext } from "../plan/types.js";
+import type { PipelineSource, PipelineUser, PlanContext } from "../plan/types.js";
 import type { Project } from "./find-project.js";
 import { git } from "./git-command.js";
 import type { Snapshot } from "./snapshot.js";
@@ -38,6 +39,11 @@ export async function buildPlanContext(input: ContextInput): Promise<PlanContext
   const commit = (await run(["log", "-1", "--format=%an <%ae>%x00%B", snapshot.sha])).stdout;
   const [author = "", message = ""] = commit.split("\0");
   const projectName = basename(project.root);
+  const user = pipelineUser(
+    (await run(["config", "user.name"], [1])).stdout,
+    (await run(["config", "user.email"], [1])).stdout,
+    userInfo().username,
+  );
   return {
     ref,
     refType: "branch",
@@ -52,7 +58,19 @@ export async function buildPlanContext(input: ContextInput): Promise<PlanContext
     projectName,
     commitMessage: message.trim(),
     commitAuthor: author,
+    user,
   };
+}
+
+/**
+ * The person running the pipeline, as git knows them: GitLab's user is whoever starts the pipeline.
+ * The login is the local part of their email (GitLab usernames are not in git), else the OS account.
+ */
+export function pipelineUser(gitName: string, gitEmail: string, osUser: string): PipelineUser {
+  const email = gitEmail.trim();
+  const local = email.includes("@") ? email.slice(0, email.indexOf("@")) : "";
+  const login = local !== "" ? local : osUser;
+  return { login, name: gitName.trim() || login, email };
 }
 
 type GitRun = (args: readonly string[], allowExitCodes?: readonly number[]) => ReturnType<typeof git>;

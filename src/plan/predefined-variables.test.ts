@@ -45,6 +45,18 @@ describe("predefinedVariables", () => {
   });
 
   it.each([
+    [undefined, {}],
+    [
+      { login: "ada", name: "Ada L", email: "ada@example.com" },
+      { GITLAB_USER_LOGIN: "ada", GITLAB_USER_NAME: "Ada L", GITLAB_USER_EMAIL: "ada@example.com" },
+    ],
+  ])("GITLAB_USER_* from the pipeline's user %j", (user, expected) => {
+    const vars = predefinedVariables(context(user === undefined ? {} : { user }));
+    const users = Object.fromEntries(Object.entries(vars).filter(([k]) => k.startsWith("GITLAB_USER_")));
+    expect(users).toEqual(expected);
+  });
+
+  it.each([
     ["main", "main"],
     ["feature/Login_Page", "feature-login-page"],
     ["--weird--", "weird"],

@@ -35,6 +35,11 @@ export function predefinedVariables(context: PlanContext): Record<string, string
     vars.CI_COMMIT_DESCRIPTION = rest.join("\n").replace(/^\n+/, "");
   }
   if (context.commitAuthor !== undefined) vars.CI_COMMIT_AUTHOR = context.commitAuthor;
+  if (context.user !== undefined) {
+    vars.GITLAB_USER_LOGIN = context.user.login;
+    vars.GITLAB_USER_NAME = context.user.name;
+    vars.GITLAB_USER_EMAIL = context.user.email;
+  }
   if (context.source === "trigger") vars.CI_PIPELINE_TRIGGERED = "true";
   const mr = context.mergeRequest;
   if (context.source === "merge_request_event" && mr !== undefined) {

@@ -71,7 +71,15 @@ export interface PlanContext {
   readonly projectName?: string;
   readonly commitMessage?: string;
   readonly commitAuthor?: string;
+  /** Who starts the pipeline: GitLab's `GITLAB_USER_*` variables. */
+  readonly user?: PipelineUser;
   readonly mergeRequest?: MergeRequestContext;
+}
+
+export interface PipelineUser {
+  readonly login: string;
+  readonly name: string;
+  readonly email: string;
 }
 
 /** A `needs:` edge after parallel/matrix expansion: one entry per needed job instance. */

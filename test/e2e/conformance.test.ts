@@ -204,11 +204,6 @@ const KNOWN_GAPS: Readonly<Record<string, string>> = {
     "CI_ENVIRONMENT_URL comes from environment-scoped values in gitlab-ci-local's project variables file, which Runfleet does not read",
   "parallel-matrix-environment/run-all-clusters":
     "CI_ENVIRONMENT_URL comes from environment-scoped values in gitlab-ci-local's project variables file, which Runfleet does not read",
-  "plain/default": "gitlab-ci-local's own options (json schema, a job named twice) and its default run",
-  "plain/json-schema-validation":
-    "gitlab-ci-local's own options (json schema, a job named twice) and its default run",
-  "plain/test-job-twice":
-    "gitlab-ci-local's own options (json schema, a job named twice) and its default run",
   "project-variables-file/default":
     "gitlab-ci-local's project variables file (.gitlab-ci-local-variables.yml), which Runfleet does not read",
   "project-variables-file/issue-1333":

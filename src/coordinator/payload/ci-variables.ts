@@ -109,8 +109,10 @@ export function predefinedVariables(ctx: VariableContext): JobVariable[] {
     pub("CI_RUNNER_DESCRIPTION", runner.description),
     pub("CI_RUNNER_TAGS", JSON.stringify(runner.tags)),
     pub("GITLAB_USER_ID", "1"),
-    pub("GITLAB_USER_LOGIN", "runfleet"),
   ];
+  // The pipeline's own user (the planner's GITLAB_USER_LOGIN, from whoever started it) wins.
+  if (!pipeline.variables.some((v) => v.key === "GITLAB_USER_LOGIN"))
+    vars.push(pub("GITLAB_USER_LOGIN", "runfleet"));
   if (job.parallel !== null) vars.push(pub("CI_NODE_INDEX", String(job.parallel.index)));
   if (job.when === "manual") vars.push(pub("CI_JOB_MANUAL", "true"));
   if (pipeline.parentPipelineId !== null) {
