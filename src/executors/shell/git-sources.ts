@@ -49,10 +49,18 @@ function redact(url: string): string {
   return url.replace(/\/\/[^@/]*@/, "//");
 }
 
-async function fetchFromRemote(run: GitRun, spec: SourcesSpec, io: StageIo): Promise<StageOutcome> {
+async function fetchFromRemote(
+  run: GitRun,
+  spec: SourcesSpec,
+  io: StageIo,
+  fresh: boolean,
+): Promise<StageOutcome> {
   say(io, `Fetching changes from ${redact(spec.git.repo_url)}...`);
-  const remote = await gitQuiet(run, ["remote", "set-url", "origin", spec.git.repo_url], io, false);
-  if (failed(remote)) {
+  // A repository just made has no remote to update yet.
+  const remote = fresh
+    ? undefined
+    : await gitQuiet(run, ["remote", "set-url", "origin", spec.git.repo_url], io, false);
+  if (remote === undefined || failed(remote)) {
     const added = await git(run, ["remote", "add", "origin", spec.git.repo_url], io);
     if (failed(added)) return added;
   }
@@ -76,25 +84,31 @@ export async function getSources(run: GitRun, spec: SourcesSpec, io: StageIo): P
   }
   if (spec.strategy === "clone") await rm(run.projectDir, { recursive: true, force: true });
   await mkdir(run.projectDir, { recursive: true });
-  if (!existsSync(join(run.projectDir, ".git"))) {
+  const fresh = !existsSync(join(run.projectDir, ".git"));
+  if (fresh) {
     say(io, `Initialized empty Git repository in ${run.projectDir}/.git/`);
-    const init = await git(run, ["init", "--quiet"], io);
+    // No template: sample hooks do nothing but add files every job's tree check has to look at.
+    const init = await git(run, ["init", "--quiet", "--template="], io);
     if (failed(init)) return init;
   } else {
     say(io, `Reusing git repository in ${run.projectDir}`);
   }
   const sha = spec.git.sha;
   if (!spec.checkout) {
-    const fetched = await fetchFromRemote(run, spec, io);
+    const fetched = await fetchFromRemote(run, spec, io, fresh);
     if (failed(fetched)) return fetched;
     say(io, "Skipping Git checkout (GIT_CHECKOUT=false)");
     return { kind: "exited", exitCode: 0 };
   }
   const checkoutArgs = ["-c", "advice.detachedHead=false", "checkout", "--quiet", "--force", "--detach", sha];
-  let checkout = await gitQuiet(run, checkoutArgs, io, false);
+  // A repository just made cannot have the commit: fetch first. Otherwise the commit is likely there
+  // already, and the checkout alone does.
+  let checkout: StageOutcome = fresh
+    ? { kind: "exited", exitCode: 1 }
+    : await gitQuiet(run, checkoutArgs, io, false);
   if (checkout.kind !== "exited") return checkout;
   if (checkout.exitCode !== 0) {
-    const fetched = await fetchFromRemote(run, spec, io);
+    const fetched = await fetchFromRemote(run, spec, io, fresh);
     if (failed(fetched)) return fetched;
     checkout = await git(run, checkoutArgs, io);
     if (failed(checkout)) return checkout;
