@@ -102,12 +102,21 @@ export async function runLocal(options: RunOptions, io: RunConsole): Promise<num
     stopInterrupts();
     view.close();
     const jobs = watcher.finalJobs();
+    // Blocked: a manual job that may not fail was never played, so what follows it never ran.
+    const blocking = jobs.filter((j) => j.record.status === "manual" && !j.record.allowFailure);
     const outcome: PipelineOutcome =
-      end.status === "success" || end.status === "manual"
+      end.status === "success" || (end.status === "manual" && blocking.length === 0)
         ? "success"
         : end.status === "canceled"
           ? "canceled"
           : "failed";
+    if (blocking.length > 0) {
+      const names = blocking.map((j) => j.name);
+      io.err.write(
+        `Pipeline blocked: ${names.join(", ")} ${names.length === 1 ? "is a manual job" : "are manual jobs"} ` +
+          `that must be played first; name ${names.length === 1 ? "it" : "them"} to run: runfleet run ${names.map(shellWord).join(" ")}\n`,
+      );
+    }
     if (tty) io.out.write(`${renderFailures(await failedOutputs(jobs)).join("\n")}\n`);
     io.out.write(
       `${renderSummary(view.state, outcome, Date.now() - startedAt, relative(process.cwd(), logs.dir) || ".").join("\n")}\n`,
@@ -160,6 +169,7 @@ function reportOf(outcome: PipelineOutcome, jobs: readonly WatchedJob[]): RunRep
       stage: record.stage,
       status: record.status,
       exitCode: record.exitCode,
+      failureReason: record.status === "failed" ? record.failureReason : null,
       durationMs:
         record.startedAt !== null && record.finishedAt !== null ? record.finishedAt - record.startedAt : null,
       log,
@@ -192,4 +202,9 @@ function terminalSize(out: RunConsole["out"]): { columns: number; rows: number }
     columns: out.columns || Number(process.env.COLUMNS) || 80,
     rows: out.rows || Number(process.env.LINES) || 24,
   };
+}
+
+/** A job name as the user would type it in a shell (`job 1/3` → `'job 1/3'`). */
+function shellWord(name: string): string {
+  return /^[\w.:/@-]+$/.test(name) ? name : `'${name.replace(/'/g, "'\\''")}'`;
 }

@@ -7,6 +7,8 @@ export interface ReportJob {
   /** GitLab's status word: success, failed, canceled, skipped, manual. */
   readonly status: string;
   readonly exitCode: number | null;
+  /** GitLab's failure reason of a failed job (`script_failure`, `image_pull_failure`, …); null otherwise. */
+  readonly failureReason: string | null;
   readonly durationMs: number | null;
   /** Absolute path of the job's plain-text log; null for jobs that never ran. */
   readonly log: string | null;

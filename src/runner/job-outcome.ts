@@ -100,7 +100,11 @@ export function closingLine(outcome: JobOutcome): string {
     case "aborted":
       return "\x1b[31;1mERROR: Job failed: canceled\x1b[0;m";
     case "system_failure":
-      return `\x1b[31;1mERROR: Job failed (system failure): ${outcome.message}\x1b[0;m`;
+      // GitLab Runner says "(system failure)" only for its own failures; a failure the executor named
+      // (a pull that failed) reads like any other job failure.
+      return outcome.reason === undefined || outcome.reason === "runner_system_failure"
+        ? `\x1b[31;1mERROR: Job failed (system failure): ${outcome.message}\x1b[0;m`
+        : `\x1b[31;1mERROR: Job failed: ${outcome.message}\x1b[0;m`;
     default: {
       const never: never = outcome;
       return never;

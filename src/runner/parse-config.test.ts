@@ -102,6 +102,36 @@ describe("parseRunnerConfig", () => {
     expect(err.location).toMatchObject({ file: "config.toml", line: 1 });
   });
 
+  it.each([
+    ['memory = "lots"', 7, "memory", /memory: "lots" is not a size/],
+    ["privileged = true", 7, "privileged", /privileged/],
+  ])("points at the line of a bad [runners.docker] value (%s)", (line, row, key, message) => {
+    const text = [
+      "[[runners]]",
+      '  url = "http://127.0.0.1:1"',
+      '  token = "t"',
+      '  executor = "docker"',
+      "  [runners.docker]",
+      '    image = "alpine"',
+      `    ${line}`,
+      "",
+    ].join("\n");
+    let error: unknown;
+    try {
+      parseRunnerConfig(text, "config.toml");
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(RunfleetError);
+    expect((error as RunfleetError).location).toEqual({
+      file: "config.toml",
+      line: row,
+      column: 5,
+      path: `runners[0].docker.${key}`,
+    });
+    expect((error as RunfleetError).message).toMatch(message);
+  });
+
   it("warns about keys it does not know", () => {
     const { warnings } = parseRunnerConfig(`${valid}\n  colour = "blue"\n`, "c.toml");
     expect(warnings).toEqual(["c.toml: runners[1]: unknown key `colour` ignored"]);

@@ -5,7 +5,7 @@
  */
 import { parse, TomlError } from "smol-toml";
 import { RunfleetError } from "../errors/index.js";
-import { executors } from "../executors/index.js";
+import { checkExecutorSettings, ExecutorSettingsError, executors } from "../executors/index.js";
 import { DEFAULTS, type LogLevel, type RunnerEntryConfig, type RunnerManagerConfig } from "./config.js";
 
 export interface ParsedConfig {
@@ -203,6 +203,14 @@ function runnerEntry(v: Validator, raw: unknown, index: number): RunnerEntryConf
   if (custom.enabled !== undefined && typeof custom.enabled !== "boolean") {
     v.fail([...at, "custom_build_dir"], "enabled", "`enabled` must be true or false");
   }
+  const executorSection = v.table(t, at, executor);
+  try {
+    checkExecutorSettings(executor, executorSection);
+  } catch (err) {
+    // The executor knows what is wrong; the config file knows where.
+    if (err instanceof ExecutorSettingsError) v.fail([...at, executor], err.key, err.message, err.hint);
+    throw err;
+  }
   return {
     name: v.str(t, at, "name", false) ?? `runner-${index}`,
     url,
@@ -216,7 +224,7 @@ function runnerEntry(v: Validator, raw: unknown, index: number): RunnerEntryConf
     outputLimitKb: v.int(t, at, "output_limit", DEFAULTS.outputLimitKb, 1),
     customBuildDirEnabled: custom.enabled === true,
     cache: v.table(t, at, "cache"),
-    executorSection: v.table(t, at, executor),
+    executorSection,
   };
 }
 

@@ -7,10 +7,9 @@ import { createReadStream } from "node:fs";
 import { mkdir, writeFile } from "node:fs/promises";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { join } from "node:path";
-import { gunzipSync } from "fflate";
 import { Headers } from "../../protocol/index.js";
 import { checkArchive } from "../artifacts/archive-check.js";
-import { parseDotenv } from "../artifacts/dotenv.js";
+import { dotenvReport } from "../artifacts/dotenv.js";
 import { parseDurationSeconds } from "../artifacts/expire-in.js";
 import { boundaryOf, findFilePart } from "../artifacts/multipart.js";
 import type { JobRecord } from "../types.js";
@@ -62,8 +61,10 @@ export async function uploadArtifact(
     createdAt: now,
   });
   if (type === "dotenv") {
-    const text = Buffer.from(format === "gzip" ? gunzipSync(part.data) : part.data).toString("utf8");
-    const vars = parseDotenv(text).map((v) => ({ ...v, jobId: job.id }));
+    const vars = dotenvReport(part.data, format === "gzip" ? "gzip" : "raw").map((v) => ({
+      ...v,
+      jobId: job.id,
+    }));
     await ctx.store.addDotenv(job.pipelineId, vars);
   }
   return message(201, "201 Created");
