@@ -9,6 +9,7 @@ import type { CoordinatorEvent, PipelineEngine } from "../engine/pipeline-engine
 import { isQueued } from "../engine/pipeline-engine.js";
 import { hashToken, newToken } from "../tokens.js";
 import type { JobRecord, RunnerRecord } from "../types.js";
+import type { Hangup } from "./hangup.js";
 import { runnerCanTake } from "./runner-matching.js";
 
 export type DispatchOutcome =
@@ -53,34 +54,29 @@ export class JobDispatcher {
   }
 
   /**
-   * Waits up to `waitMs` for a job this poller may take. `abort` (the client hung up) withdraws the
-   * waiter so no job is handed to a closed connection.
+   * Waits up to `waitMs` for a job this poller may take. A `hangup` (the client went away) withdraws
+   * the waiter so no job is handed to a closed connection.
    */
-  request(poller: Poller, waitMs: number, abort?: AbortSignal): Promise<DispatchOutcome> {
+  request(poller: Poller, waitMs: number, hangup?: Hangup): Promise<DispatchOutcome> {
     return new Promise((resolve) => {
       const waiter: Waiter = {
         ...poller,
         timer: undefined,
         resolve: (outcome) => {
           if (waiter.timer !== undefined) clearTimeout(waiter.timer);
-          abort?.removeEventListener("abort", onAbort);
+          hangup?.clear();
           resolve(outcome);
         },
       };
-      const withdraw = () => {
+      const giveUp = () => {
         const i = this.waiters.indexOf(waiter);
-        if (i < 0) return false;
+        if (i < 0) return;
         this.waiters.splice(i, 1);
-        return true;
+        waiter.resolve({ kind: "none", lastUpdate: this.lastUpdate() });
       };
-      const onAbort = () => {
-        if (withdraw()) waiter.resolve({ kind: "none", lastUpdate: this.lastUpdate() });
-      };
-      waiter.timer = setTimeout(() => {
-        if (withdraw()) waiter.resolve({ kind: "none", lastUpdate: this.lastUpdate() });
-      }, waitMs);
-      abort?.addEventListener("abort", onAbort, { once: true });
       this.waiters.push(waiter);
+      waiter.timer = setTimeout(giveUp, waitMs);
+      hangup?.onHangup(giveUp);
       this.schedule();
     });
   }

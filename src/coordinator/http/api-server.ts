@@ -4,6 +4,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { RunfleetError, toRunfleetError } from "../../errors/index.js";
+import { Hangup } from "../dispatch/hangup.js";
 import type { ApiContext } from "./api-context.js";
 import { jobTokenOf } from "./api-context.js";
 import { downloadArtifact, uploadArtifact } from "./artifact-routes.js";
@@ -90,12 +91,12 @@ async function handle(
   if (path === "/api/v4/runners/managers" && method === "DELETE")
     return withJson((b) => deleteManager(ctx, b));
   if (path === "/api/v4/jobs/request" && method === "POST") {
-    const abort = new AbortController();
+    const hangup = new Hangup();
     // Only a client that hung up before its answer withdraws the parked request.
-    res.on("close", () => {
-      if (!res.writableFinished) abort.abort();
+    res.once("close", () => {
+      if (!res.writableFinished) hangup.fire();
     });
-    return withJson((b) => requestJob(ctx, b, abort.signal));
+    return withJson((b) => requestJob(ctx, b, hangup));
   }
   const m = JOB_PATH.exec(path);
   if (m !== null) {

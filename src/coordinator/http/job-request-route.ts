@@ -3,6 +3,7 @@
  * polling), and answers 201 with the job payload, 204 with `X-GitLab-Last-Update`, or 409 when raced.
  */
 import { Headers } from "../../protocol/index.js";
+import type { Hangup } from "../dispatch/hangup.js";
 import { buildPayload, repoUrlFor } from "../payload/build-payload.js";
 import { hashToken } from "../tokens.js";
 import type { ArtifactRecord, DotenvVariable, JobRecord, PipelineRecord, RunnerRecord } from "../types.js";
@@ -14,7 +15,7 @@ import { type JsonObject, optionalString, requiredString } from "./validate.js";
 const CONTACT_WRITE_INTERVAL_MS = 10_000;
 const lastContactWrite = new WeakMap<ApiContext, Map<number, number>>();
 
-export async function requestJob(ctx: ApiContext, body: JsonObject, abort: AbortSignal): Promise<Reply> {
+export async function requestJob(ctx: ApiContext, body: JsonObject, hangup: Hangup): Promise<Reply> {
   const runner = await ctx.runners.byTokenHash(hashToken(requiredString(body, "token")));
   if (runner === undefined) return FORBIDDEN;
   await noteContact(ctx, runner);
@@ -24,7 +25,7 @@ export async function requestJob(ctx: ApiContext, body: JsonObject, abort: Abort
   });
   if (runner.paused) return noJob(ctx.dispatcher.lastUpdate());
   const managerKey = `${runner.id}/${optionalString(body, "system_id") ?? ""}`;
-  const outcome = await ctx.dispatcher.request({ runner, managerKey }, ctx.limits.longPollMs, abort);
+  const outcome = await ctx.dispatcher.request({ runner, managerKey }, ctx.limits.longPollMs, hangup);
   switch (outcome.kind) {
     case "none":
       return noJob(outcome.lastUpdate);

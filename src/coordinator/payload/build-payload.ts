@@ -21,8 +21,28 @@ export interface PayloadContext extends VariableContext {
   readonly refExists: boolean;
 }
 
+const TOKEN_SLOT = "TOKEN";
+/** Tokens needing no escape in a URL's userinfo: the generated ones always, so splicing is exact. */
+const URL_SAFE_TOKEN = /^[A-Za-z0-9_-]+$/;
+/** Per server URL and project, the clone URL around its password, parsed and serialised once. */
+const repoUrlParts = new Map<string, readonly [string, string]>();
+
 /** The clone URL with `gitlab-ci-token:<token>@` inserted, as GitLab sends it. */
 export function repoUrlFor(serverUrl: URL, projectPath: string, token: string): string {
+  if (!URL_SAFE_TOKEN.test(token)) return repoUrlParsed(serverUrl, projectPath, token);
+  const key = `${serverUrl.href}\n${projectPath}`;
+  let parts = repoUrlParts.get(key);
+  if (parts === undefined) {
+    const whole = repoUrlParsed(serverUrl, projectPath, TOKEN_SLOT);
+    const at = whole.indexOf(`:${TOKEN_SLOT}@`) + 1;
+    parts = [whole.slice(0, at), whole.slice(at + TOKEN_SLOT.length)];
+    if (repoUrlParts.size >= 1024) repoUrlParts.clear();
+    repoUrlParts.set(key, parts);
+  }
+  return `${parts[0]}${token}${parts[1]}`;
+}
+
+function repoUrlParsed(serverUrl: URL, projectPath: string, token: string): string {
   const url = new URL(`/${projectPath}.git`, serverUrl);
   url.username = "gitlab-ci-token";
   url.password = token;
