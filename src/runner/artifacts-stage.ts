@@ -9,7 +9,7 @@ import { gzipSync } from "fflate";
 import { expandVariables } from "../jobscript/index.js";
 import type { JobArtifact, JobDependency } from "../protocol/index.js";
 import type { GitLabApiClient } from "./api-client.js";
-import { whenApplies } from "./cache-stage.js";
+import { projectPaths, whenApplies } from "./cache-stage.js";
 import { collectFiles } from "./files/collect-files.js";
 import { createZip, extractZip } from "./files/zip-archive.js";
 
@@ -88,8 +88,8 @@ export async function uploadArtifacts(
     const type = artifact.artifact_type;
     ctx.log(`Uploading artifacts (${type})...`);
     try {
-      const paths = artifact.paths.map((p) => expandVariables(p, ctx.lookup));
-      const exclude = artifact.exclude.map((p) => expandVariables(p, ctx.lookup));
+      const paths = projectPaths(artifact.paths, ctx);
+      const exclude = projectPaths(artifact.exclude, ctx);
       const found = await collectFiles(ctx.projectDir, { paths, exclude, untracked: artifact.untracked });
       for (const p of found.unmatched) ctx.log(`WARNING: ${p}: no matching files`);
       if (found.files.length === 0) {

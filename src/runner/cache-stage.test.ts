@@ -7,6 +7,8 @@ import {
   archiveCaches,
   type CacheContext,
   cacheFile,
+  projectPaths,
+  relativeToProject,
   restoreCaches,
   sanitizeCacheKey,
   whenApplies,
@@ -99,5 +101,30 @@ describe("restoreCaches / archiveCaches", () => {
     await restoreCaches(pushOnly, [cache("global-key", { policy: "push" })]);
     expect(existsSync(join(pushOnly.projectDir, "deps"))).toBe(false);
     expect(pushOnly.logs).toContain("Not downloading cache global-key due to policy");
+  });
+});
+
+describe("paths relative to the project", () => {
+  it.each([
+    ["dist/", "dist/"],
+    ["/b/p/dist/", "dist/"],
+    ["/b/p/path/file", "path/file"],
+    ["/b/p", "**"],
+    ["/b/p/../other", undefined],
+    ["/b/pp/x", undefined],
+    ["/etc/passwd", undefined],
+  ])("%s → %s", (path, expected) => {
+    expect(relativeToProject(path, "/b/p")).toBe(expected);
+  });
+
+  it("expands, relativizes and warns about paths outside the project", () => {
+    const lines: string[] = [];
+    const ctx = {
+      projectDir: "/b/p",
+      lookup: (name: string) => (name === "CI_PROJECT_DIR" ? "/b/p" : undefined),
+      log: (line: string) => lines.push(line),
+    };
+    expect(projectPaths(["$CI_PROJECT_DIR/path/", "/tmp/x", "a/*.txt"], ctx)).toEqual(["path/", "a/*.txt"]);
+    expect(lines).toEqual(["WARNING: /tmp/x: not inside the project directory /b/p"]);
   });
 });

@@ -4,7 +4,7 @@
  * `when`, `fallback_keys` and `CACHE_FALLBACK_KEY`. Cache trouble is a warning, never a job failure.
  */
 import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
-import { dirname, join } from "node:path";
+import { dirname, isAbsolute, join, relative } from "node:path";
 import { expandVariables } from "../jobscript/index.js";
 import type { ArtifactWhen, JobCache } from "../protocol/index.js";
 import { collectFiles } from "./files/collect-files.js";
@@ -28,6 +28,33 @@ export function sanitizeCacheKey(key: string): string | undefined {
 
 export function cacheFile(ctx: Pick<CacheContext, "cacheDir" | "projectPath">, key: string): string {
   return join(ctx.cacheDir, ctx.projectPath, key, "cache.zip");
+}
+
+/**
+ * An artifact or cache path as the archiver takes it: relative to the project directory. GitLab Runner
+ * also accepts an absolute path inside the project (`$CI_PROJECT_DIR/dist/`) and refuses one outside
+ * it (undefined here: the caller warns and skips it).
+ */
+export function relativeToProject(path: string, projectDir: string): string | undefined {
+  if (!isAbsolute(path)) return path;
+  const rel = relative(projectDir, path);
+  if (rel === "") return "**";
+  if (rel === ".." || rel.startsWith("../") || isAbsolute(rel)) return undefined;
+  return path.endsWith("/") ? `${rel}/` : rel;
+}
+
+/** Expands each path and makes it project-relative; the ones outside the project are logged and left out. */
+export function projectPaths(
+  paths: readonly string[],
+  ctx: Pick<CacheContext, "lookup" | "projectDir" | "log">,
+): string[] {
+  return paths.flatMap((p) => {
+    const expanded = expandVariables(p, ctx.lookup);
+    const rel = relativeToProject(expanded, ctx.projectDir);
+    if (rel === undefined)
+      ctx.log(`WARNING: ${expanded}: not inside the project directory ${ctx.projectDir}`);
+    return rel === undefined ? [] : [rel];
+  });
 }
 
 export function whenApplies(when: ArtifactWhen, succeeded: boolean): boolean {
@@ -91,7 +118,7 @@ export async function archiveCaches(
     }
     ctx.log(`Creating cache ${raw}...`);
     try {
-      const paths = cache.paths.map((p) => expandVariables(p, ctx.lookup));
+      const paths = projectPaths(cache.paths, ctx);
       const found = await collectFiles(ctx.projectDir, { paths, exclude: [], untracked: cache.untracked });
       for (const p of found.unmatched) ctx.log(`WARNING: ${p}: no matching files`);
       const file = cacheFile(ctx, key);
