@@ -26,7 +26,18 @@ const MAX_HEAD_BYTES = 64 * 1024;
 /** Idle sockets are dropped after this unless the server's `Keep-Alive: timeout=` says otherwise. */
 const DEFAULT_IDLE_MS = 4_000;
 const EMPTY = Buffer.alloc(0);
+const HEAD_END = Buffer.from("\r\n\r\n");
+const CRLF = Buffer.from("\r\n");
 const INVALID_HEADER = /[\r\n\0]/;
+
+/** Path and query as sent on the request line, cut from `href` (the URL's component getters cost more). */
+function requestTarget(url: URL): string {
+  const href = url.href;
+  const start = href.indexOf("/", url.protocol.length + 2);
+  if (start < 0) return "/";
+  const hash = href.indexOf("#", start);
+  return hash < 0 ? href.slice(start) : href.slice(start, hash);
+}
 
 function abortError(): Error {
   const err = new Error("the request was aborted");
@@ -54,6 +65,36 @@ class Exchange {
   ) {}
 }
 
+/**
+ * Exchanges in flight per signal. A runner passes one signal (its shutdown) to every poll; one abort
+ * listener per signal and a set costs less than adding and removing a listener per request.
+ */
+const watched = new WeakMap<AbortSignal, Set<Exchange>>();
+
+function watch(signal: AbortSignal, ex: Exchange): void {
+  let set = watched.get(signal);
+  if (set === undefined) {
+    const exchanges = new Set<Exchange>();
+    set = exchanges;
+    watched.set(signal, exchanges);
+    signal.addEventListener(
+      "abort",
+      () => {
+        watched.delete(signal);
+        for (const e of [...exchanges]) e.onAbort?.();
+      },
+      { once: true },
+    );
+  }
+  set.add(ex);
+}
+
+function unwatch(ex: Exchange): void {
+  ex.onAbort = undefined;
+  const signal = ex.request.signal;
+  if (signal !== undefined) watched.get(signal)?.delete(ex);
+}
+
 class Connection {
   private pending: Buffer = EMPTY;
   current: Exchange | undefined;
@@ -79,7 +120,7 @@ class Connection {
     this.uses++;
     this.pending = EMPTY;
     const { method, url, headers, body } = ex.request;
-    let head = `${method} ${url.pathname}${url.search} HTTP/1.1\r\nHost: ${url.host}\r\n`;
+    let head = `${method} ${requestTarget(url)} HTTP/1.1\r\nHost: ${url.host}\r\n`;
     for (const name of Object.keys(headers)) {
       const value = headers[name] ?? "";
       if (INVALID_HEADER.test(name) || INVALID_HEADER.test(value))
@@ -124,7 +165,7 @@ class Connection {
       const buf = this.pending;
       switch (ex.phase) {
         case "head": {
-          const end = buf.indexOf("\r\n\r\n");
+          const end = buf.indexOf(HEAD_END);
           if (end < 0) {
             if (buf.length > MAX_HEAD_BYTES) throw new Error("response head too large");
             return;
@@ -155,7 +196,7 @@ class Connection {
           break;
         }
         case "chunk-size": {
-          const eol = buf.indexOf("\r\n");
+          const eol = buf.indexOf(CRLF);
           if (eol < 0) {
             if (buf.length > 1024) throw new Error("malformed chunked response");
             return;
@@ -169,7 +210,7 @@ class Connection {
           break;
         }
         case "trailers": {
-          const eol = buf.indexOf("\r\n");
+          const eol = buf.indexOf(CRLF);
           if (eol < 0) return;
           this.pending = buf.subarray(eol + 2);
           if (eol === 0) {
@@ -191,15 +232,22 @@ class Connection {
   }
 
   private readHead(ex: Exchange, head: string): void {
-    const lines = head.split("\r\n");
-    const statusLine = /^HTTP\/1\.([01]) (\d{3})/.exec(lines[0] ?? "");
-    if (statusLine === null) throw new Error("malformed response status line");
-    const status = Number(statusLine[2]);
-    if (status >= 100 && status < 200 && status !== 101) return; // 100 Continue, 103 Early Hints
+    // "HTTP/1.x NNN ..."
+    if (!head.startsWith("HTTP/1.") || head.charCodeAt(8) !== 32)
+      throw new Error("malformed response status line");
+    const minor = head.charAt(7);
+    const status = Number(head.slice(9, 12));
+    if (!Number.isInteger(status) || status < 100 || (minor !== "0" && minor !== "1"))
+      throw new Error("malformed response status line");
+    if (status < 200 && status !== 101) return; // 100 Continue, 103 Early Hints
     ex.status = status;
     const headers = ex.headers;
-    for (let i = 1; i < lines.length; i++) {
-      const line = lines[i] ?? "";
+    let at = head.indexOf("\r\n");
+    while (at >= 0) {
+      const start = at + 2;
+      const next = head.indexOf("\r\n", start);
+      const line = next < 0 ? head.slice(start) : head.slice(start, next);
+      at = next;
       const colon = line.indexOf(":");
       if (colon <= 0) continue;
       const name = line.slice(0, colon).trim().toLowerCase();
@@ -208,8 +256,9 @@ class Connection {
       headers.set(name, before === undefined ? value : `${before}, ${value}`);
     }
     const connection = headers.get("connection")?.toLowerCase() ?? "";
-    ex.keepAlive = statusLine[1] === "1" ? !connection.includes("close") : connection.includes("keep-alive");
-    const hint = /timeout=(\d+)/i.exec(headers.get("keep-alive") ?? "");
+    ex.keepAlive = minor === "1" ? !connection.includes("close") : connection.includes("keep-alive");
+    const keepAliveHint = headers.get("keep-alive");
+    const hint = keepAliveHint === undefined ? null : /timeout=(\d+)/i.exec(keepAliveHint);
     if (hint !== null) this.idleMs = Math.max(0, Number(hint[1]) * 1000 - 1000);
     const noBody = ex.request.method === "HEAD" || status === 204 || status === 304 || status === 101;
     const te = headers.get("transfer-encoding")?.toLowerCase();
@@ -254,8 +303,7 @@ class Connection {
   }
 
   private detach(ex: Exchange): void {
-    if (ex.onAbort !== undefined) ex.request.signal?.removeEventListener("abort", ex.onAbort);
-    ex.onAbort = undefined;
+    unwatch(ex);
   }
 
   fail(ex: Exchange, err: unknown): void {
@@ -319,13 +367,12 @@ class OriginPool {
   private watchAbort(ex: Exchange, withdraw: () => void): void {
     const signal = ex.request.signal;
     if (signal === undefined) return;
-    if (ex.onAbort !== undefined) signal.removeEventListener("abort", ex.onAbort);
     ex.onAbort = () => {
       ex.onAbort = undefined;
       withdraw();
       ex.reject(abortError());
     };
-    signal.addEventListener("abort", ex.onAbort, { once: true });
+    watch(signal, ex);
   }
 
   private start(conn: Connection, ex: Exchange): void {
