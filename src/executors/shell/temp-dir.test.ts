@@ -32,13 +32,20 @@ describe("a job's temporary directory", () => {
     expect(statSync(path).ino).toBe(inode);
   });
 
-  it("keeps nothing of the job: stage scripts emptied, file variables and the job's leftovers removed", () => {
+  it("rewrites a shorter script over a longer one without leftovers", () => {
+    const path = writeStageFile(dir, "step_script.sh", "echo a much longer first script\n");
+    emptyTempDir(dir, new Set(["step_script.sh"]));
+    writeStageFile(dir, "step_script.sh", "echo b\n");
+    expect(readFileSync(path, "utf8")).toBe("echo b\n");
+  });
+
+  it("keeps nothing of the job: stage scripts zeroed, file variables and the job's leftovers removed", () => {
     const script = writeStageFile(dir, "step_script.sh", "export SECRET=s3cr3t\n");
     writeFileSync(join(dir, "KUBECONFIG"), "secret file variable");
     mkdirSync(join(dir, "nested"));
     writeFileSync(join(dir, "nested", "x"), "x");
     emptyTempDir(dir, new Set(["step_script.sh"]));
-    expect(readFileSync(script, "utf8")).toBe("");
+    expect(readFileSync(script, "utf8")).toBe("\0".repeat("export SECRET=s3cr3t\n".length));
     expect(existsSync(join(dir, "KUBECONFIG"))).toBe(false);
     expect(existsSync(join(dir, "nested"))).toBe(false);
   });
