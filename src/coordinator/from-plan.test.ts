@@ -2,6 +2,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { loadCiConfig } from "../config/index.js";
+import { config, context, job, vars } from "../plan/config-builder.test-support.js";
 import { type PipelinePlan, type PlanContext, planPipeline } from "../plan/index.js";
 import { submissionFromPlan, userVariablesFromPlan } from "./from-plan.js";
 import { ProtocolClient } from "./testing/protocol-client.js";
@@ -152,5 +153,44 @@ describe("submissionFromPlan", () => {
     expect(child.job_info.name).toBe("child-job");
     await client.runJob(child);
     expect((await t.coordinator.getPipeline(pipeline.id))?.status).toBe("success");
+  });
+});
+
+describe("submissionFromPlan: environment", () => {
+  it.each([
+    [
+      "name and url expanded, tier given",
+      {
+        name: "review/$CI_COMMIT_REF_NAME",
+        url: "https://$HOST",
+        action: "start" as const,
+        deploymentTier: "staging",
+      },
+      {
+        CI_ENVIRONMENT_NAME: "review/main",
+        CI_ENVIRONMENT_URL: "https://app.test",
+        CI_ENVIRONMENT_ACTION: "start",
+        CI_ENVIRONMENT_TIER: "staging",
+      },
+    ],
+    [
+      "no url, tier guessed",
+      { name: "production", action: "stop" as const },
+      {
+        CI_ENVIRONMENT_NAME: "production",
+        CI_ENVIRONMENT_SLUG: "production",
+        CI_ENVIRONMENT_TIER: "production",
+      },
+    ],
+  ])("%s: CI_ENVIRONMENT_* come before the job's own variables", (_case, environment, expected) => {
+    const deploy = job("deploy", { environment, variables: vars({ HOST: "app.test" }) });
+    const result = planPipeline(config([deploy]), context({ ref: "main" }));
+    if (result.kind !== "pipeline") throw new Error("no pipeline");
+    const variables = submissionFromPlan(result.plan, () => "key").jobs[0]?.spec.variables ?? [];
+    const values = Object.fromEntries(variables.map((v) => [v.key, v.value]));
+    expect(values).toMatchObject(expected);
+    if (!("CI_ENVIRONMENT_URL" in expected)) expect(values.CI_ENVIRONMENT_URL).toBeUndefined();
+    const keys = variables.map((v) => v.key);
+    expect(keys.indexOf("CI_ENVIRONMENT_NAME")).toBeLessThan(keys.indexOf("HOST"));
   });
 });
