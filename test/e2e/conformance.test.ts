@@ -197,8 +197,10 @@ const OVERRIDES: Readonly<Record<string, Override>> = {
  * entry once the run conforms.
  */
 const KNOWN_GAPS: Readonly<Record<string, string>> = {
-  "artifacts-exclude/consume-needs": "artifacts:exclude with the job's own listing of its checkout",
-  "cache-key-files/consume-cache": "cache:key:files keys shared between jobs",
+  "artifacts-exclude/consume-needs":
+    "a directory whose files artifacts:exclude removes all of (foo/qux/qu ux/**) must still exist in the consumer: Runfleet archives files only, not directory entries (runner/files)",
+  "cache-key-files/consume-cache":
+    "cache:key:files naming a file through a variable ($PACKAGE): the key is resolved without expanding it (coordinator/plan-cache-keys.ts)",
   "include-local/build-job":
     "the include path comes from gitlab-ci-local's own project-variables file, which Runfleet does not read",
   "include-local/default":
