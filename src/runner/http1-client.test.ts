@@ -30,6 +30,10 @@ async function httpServer(): Promise<{ url: string; connections: () => number; b
   let connections = 0;
   const bodies: string[] = [];
   const server = createServer((req, res) => {
+    if (req.url === "/early") {
+      res.writeHead(413, { "Content-Length": 4 }).end("full");
+      return;
+    }
     const chunks: Buffer[] = [];
     req.on("data", (c: Buffer) => chunks.push(c));
     req.on("end", () => {
@@ -44,6 +48,8 @@ async function httpServer(): Promise<{ url: string; connections: () => number; b
         res.writeHead(204, { "Job-Status": "running" }).end();
       } else if (req.url === "/big") {
         res.writeHead(200, { "Content-Length": 2_000_000 }).end(Buffer.alloc(2_000_000, 7));
+      } else if (req.url === "/early") {
+        // handled before the body is read, below
       } else if (req.url === "/hang") {
         // never answers
       } else {
@@ -107,6 +113,20 @@ describe("http1Request", () => {
     const again = await http1Request({ method: "GET", url: new URL(`${srv.url}/x`), headers: {} });
     expect(again.body.toString()).toBe("echo /x");
     expect(srv.connections()).toBe(1);
+  });
+
+  it("answers an early reply to a large upload and keeps working after it", async () => {
+    const srv = await httpServer();
+    const res = await http1Request({
+      method: "POST",
+      url: new URL(`${srv.url}/early`),
+      headers: {},
+      body: Buffer.alloc(8 * 1024 * 1024, 1),
+    });
+    expect(res.status).toBe(413);
+    expect(res.body.toString()).toBe("full");
+    const next = await http1Request({ method: "GET", url: new URL(`${srv.url}/x`), headers: {} });
+    expect(next.body.toString()).toBe("echo /x");
   });
 
   it("serves many requests at once", async () => {

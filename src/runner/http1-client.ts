@@ -295,7 +295,9 @@ class Connection {
     this.current = undefined;
     this.detach(ex);
     const body = ex.chunks.length === 1 ? (ex.chunks[0] ?? EMPTY) : Buffer.concat(ex.chunks);
-    const reusable = ex.keepAlive && this.pending.length === 0 && !this.closed;
+    // A request body still being written (an early answer such as 413) leaves the socket out of step.
+    const reusable =
+      ex.keepAlive && this.pending.length === 0 && !this.closed && this.socket.writableLength === 0;
     this.pending = EMPTY;
     if (reusable) this.pool.release(this);
     else this.socket.destroy();
