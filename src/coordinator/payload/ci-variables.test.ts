@@ -1,7 +1,7 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: GitLab's ${VAR} syntax under test
 import { describe, expect, it } from "vitest";
 import type { JobVariable } from "../../protocol/index.js";
-import { expandedForRunner } from "./ci-variables.js";
+import { expandedForRunner, lastDefinitions } from "./ci-variables.js";
 
 const v = (key: string, value: string, extra: Partial<JobVariable> = {}): JobVariable => ({
   key,
@@ -47,5 +47,23 @@ describe("expandedForRunner", () => {
   it("keeps flags and leaves lists without references as they are", () => {
     const list = [v("T", "secret", { masked: true, public: false }), v("X", "plain")];
     expect(expandedForRunner(list)).toEqual(list);
+  });
+});
+
+describe("lastDefinitions", () => {
+  it.each([
+    ["keeps distinct keys in order", [v("A", "1"), v("B", "2")], [v("A", "1"), v("B", "2")]],
+    [
+      "drops an earlier definition of the same key",
+      [v("A", "1"), v("B", "2"), v("A", "3")],
+      [v("B", "2"), v("A", "3")],
+    ],
+    [
+      "keeps an overridden masked value for masking",
+      [v("S", "x", { masked: true }), v("S", "y")],
+      [v("S", "x", { masked: true }), v("S", "y")],
+    ],
+  ])("%s", (_, input, expected) => {
+    expect(lastDefinitions(input)).toEqual(expected);
   });
 });

@@ -122,13 +122,24 @@ export function predefinedVariables(ctx: VariableContext): JobVariable[] {
 }
 
 export function jobVariables(ctx: VariableContext): JobVariable[] {
-  return expandedForRunner([
+  const all = expandedForRunner([
     ...ctx.pipeline.variables.map(fromSubmitted),
     ...predefinedVariables(ctx),
     ...ctx.job.spec.variables.map(fromSubmitted),
     ...ctx.dotenv.map((d) => pub(d.key, d.value)),
     ...ctx.pipeline.userVariables.map(fromSubmitted),
   ]);
+  return lastDefinitions(all);
+}
+
+/**
+ * The runner takes the last definition of a key, so earlier ones are dead weight in every payload —
+ * except masked ones, whose values must still be masked in the trace.
+ */
+export function lastDefinitions(variables: readonly JobVariable[]): JobVariable[] {
+  const last = new Map<string, number>();
+  for (const [i, v] of variables.entries()) last.set(v.key, i);
+  return variables.filter((v, i) => last.get(v.key) === i || v.masked);
 }
 
 /**
