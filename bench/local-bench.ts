@@ -170,6 +170,13 @@ function sum(pids: readonly number[], of: (pid: number) => number): number {
 const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
 const secs = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 
+/** The node flags the CLI's `#!/usr/bin/env -S node …` line gives it when run as `runfleet`. */
+function shebangNodeFlags(cli: string): string[] {
+  const first = readFileSync(cli, "utf8").split("\n", 1)[0] ?? "";
+  const m = first.match(/^#!\/usr\/bin\/env -S node\s+(.*)$/);
+  return m?.[1] ? m[1].trim().split(/\s+/) : [];
+}
+
 function best(runs: readonly Measured[]): Measured {
   const ok = runs.filter((r) => r.code === 0);
   const pool = ok.length > 0 ? ok : runs;
@@ -188,6 +195,7 @@ async function main(): Promise<void> {
   const cli = process.env.RUNFLEET_CLI ?? join(ROOT, "dist", "cli", "main.js");
   if (!existsSync(cli)) execFileSync("npm", ["run", "build"], { cwd: ROOT, stdio: "inherit" });
   const gcl = join(ROOT, "node_modules", ".bin", "gitlab-ci-local");
+  const nodeFlags = shebangNodeFlags(cli);
   const total = JOBS * PARALLEL;
   process.stdout.write(
     `local bench: ${JOBS} jobs × parallel: ${PARALLEL} = ${total} echo jobs, shell executor, ` +
@@ -200,7 +208,9 @@ async function main(): Promise<void> {
     const env = { ...process.env, HOME: home, NO_COLOR: "1", FORCE_COLOR: "0" };
     const runs: { runfleet: Measured[]; gcl: Measured[] } = { runfleet: [], gcl: [] };
     for (let i = 0; i < RUNS; i++) {
-      runs.runfleet.push(await measure("runfleet run", process.execPath, [cli, "run", "--quiet"], repo, env));
+      runs.runfleet.push(
+        await measure("runfleet run", process.execPath, [...nodeFlags, cli, "run", "--quiet"], repo, env),
+      );
       rmSync(join(repo, ".runfleet"), { recursive: true, force: true });
       runs.gcl.push(await measure("gitlab-ci-local 4.65.0", gcl, ["--shell-isolation"], repo, env));
       rmSync(join(repo, ".gitlab-ci-local"), { recursive: true, force: true });
