@@ -1,6 +1,8 @@
 import { existsSync } from "node:fs";
+import { request } from "node:http";
 import { basename, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parseDockerHost } from "../../src/executors/docker/index.js";
 import {
   BUSYBOX_IMAGE,
   dockerSuiteAvailable,
@@ -65,6 +67,31 @@ async function runfleetNetworks(): Promise<string[]> {
   } finally {
     client.close();
   }
+}
+
+/** The job keys on the containers of the project of `dir` (a job's network is named after its key). */
+function jobKeysOnEngine(dir: string): Promise<string[]> {
+  const address = parseDockerHost(TEST_DOCKER_HOST);
+  const filters = JSON.stringify({ label: [`io.runfleet.project=local/${basename(dir)}`] });
+  const path = `/containers/json?all=1&filters=${encodeURIComponent(filters)}`;
+  return new Promise((resolve, reject) => {
+    const req = request(
+      address.kind === "unix"
+        ? { socketPath: address.socketPath, path }
+        : { host: address.host, port: address.port, path },
+      (res) => {
+        let body = "";
+        res.setEncoding("utf8").on("data", (d: string) => {
+          body += d;
+        });
+        res.on("end", () => {
+          const list = JSON.parse(body) as Array<{ Labels?: Record<string, string> }>;
+          resolve([...new Set(list.flatMap((c) => c.Labels?.["io.runfleet.job"] ?? []))]);
+        });
+      },
+    );
+    req.on("error", reject).end();
+  });
 }
 
 async function waitFor(check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
@@ -180,10 +207,10 @@ pull:
     expect(r.code).toBe(1);
     const report = r.report;
     if (report === null) throw new Error("no report");
-    expect(jobIn(report, "pull").status).toBe("failed");
+    expect(jobIn(report, "pull")).toMatchObject({ status: "failed", failureReason: "image_pull_failure" });
     expect(r.stdout).toMatch(/pull .*image_pull_failure/);
     const log = await logOf(report, "pull");
-    expect(log).toContain(`failed to pull image "${missing}"`);
+    expect(log).toContain(`ERROR: Job failed: failed to pull image "${missing}"`);
     expect(log).not.toContain("never");
     expect(await leftOnEngine(dir)).toEqual([]);
   });
@@ -195,7 +222,6 @@ slow:
   services: [{ name: "${SERVICE_IMAGE}", alias: web }]
   script: [echo in-container-now, sleep 300]
 `);
-    const before = new Set(await runfleetNetworks());
     const seen = { containers: 0, networks: [] as string[] };
     const started = Date.now();
     const r = await runWith(
@@ -203,7 +229,9 @@ slow:
         onSpawn: (pid, output) => {
           void waitFor(async () => output().includes("in-container-now"), 90_000).then(async () => {
             seen.containers = (await leftOnEngine(dir)).length;
-            seen.networks = (await runfleetNetworks()).filter((n) => !before.has(n));
+            const keys = await jobKeysOnEngine(dir);
+            const networks = await runfleetNetworks();
+            seen.networks = keys.map((k) => `runfleet-job-${k}`).filter((n) => networks.includes(n));
             process.kill(pid, "SIGINT");
           });
         },

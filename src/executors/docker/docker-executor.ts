@@ -101,7 +101,7 @@ export class DockerExecutor implements Executor {
         "CONFIG_INVALID",
         "the job has no image: and [runners.docker] sets no default image",
         {
-          hint: "add image: to the job (or default:), or set image in [runners.docker]",
+          hint: "add image: to the job (or default:), or set image in [runners.docker] (runfleet run: --image)",
         },
       );
     }
