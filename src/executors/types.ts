@@ -49,6 +49,11 @@ export interface JobEnvironment {
 
 export interface Executor {
   readonly name: string;
+  /**
+   * The executor a job runs on, when it depends on the job (an executor that routes jobs to others);
+   * the trace names it instead of `name`.
+   */
+  nameFor?(job: ExecutorJob): string;
   /** False when jobs do not run in their `image:` (the runner then says the image is ignored). */
   readonly runsImages?: boolean;
   prepare(job: ExecutorJob): Promise<JobEnvironment>;

@@ -127,5 +127,9 @@ describe("ImageRoutedExecutor", () => {
     await routed.prepare(job(2, null));
     expect(seen).toEqual(["docker:1", "shell:2"]);
     expect(routed.name).toBe("docker+shell");
+    expect([routed.nameFor(job(3, { name: "alpine" })), routed.nameFor(job(4, null))]).toEqual([
+      "docker",
+      "shell",
+    ]);
   });
 });

@@ -147,8 +147,16 @@ export class ImageRoutedExecutor implements Executor {
     this.name = `${withImage.name}+${withoutImage.name}`;
   }
 
+  private route(job: ExecutorJob): Executor {
+    return job.payload.image ? this.withImage : this.withoutImage;
+  }
+
+  nameFor(job: ExecutorJob): string {
+    return this.route(job).name;
+  }
+
   prepare(job: ExecutorJob): Promise<JobEnvironment> {
-    return (job.payload.image ? this.withImage : this.withoutImage).prepare(job);
+    return this.route(job).prepare(job);
   }
 
   async close(): Promise<void> {
