@@ -39,8 +39,16 @@ interface SendOptions {
 
 export const RUNNER_VERSION = "0.1.0";
 
+const JSON_HEADERS: Readonly<Record<string, string>> = {
+  "Content-Type": "application/json",
+  Accept: "application/json",
+};
+
 export class GitLabApiClient {
   private readonly base: string;
+  private lastPoll: { readonly request: JobRequest; readonly bytes: Buffer } | undefined;
+  /** Parsed URLs of the calls made over and over (`/jobs/request`). */
+  private readonly fixedUrls = new Map<string, URL>();
 
   constructor(
     url: string,
@@ -69,7 +77,7 @@ export class GitLabApiClient {
       try {
         const res = await httpRequest({
           method,
-          url: new URL(`${this.base}${path}`),
+          url: this.urlFor(path),
           headers,
           ...(body !== undefined ? { body } : {}),
           ...(options.signal ? { signal: options.signal } : {}),
@@ -93,6 +101,16 @@ export class GitLabApiClient {
     });
   }
 
+  private urlFor(path: string): URL {
+    if (path !== "/jobs/request") return new URL(`${this.base}${path}`);
+    let url = this.fixedUrls.get(path);
+    if (url === undefined) {
+      url = new URL(`${this.base}${path}`);
+      this.fixedUrls.set(path, url);
+    }
+    return url;
+  }
+
   registerRunner(body: RegisterRunnerRequest): Promise<ApiResponse> {
     return this.send("POST", "/runners", { json: body });
   }
@@ -105,9 +123,31 @@ export class GitLabApiClient {
     return this.send("DELETE", "/runners", { json: { token } });
   }
 
-  /** One attempt: the request loop owns backoff for job requests. */
+  /**
+   * One attempt: the request loop owns backoff for job requests. A manager polls many times a second
+   * with the same body (only `last_update` moves), so its JSON is kept while the request is unchanged.
+   */
   requestJob(body: JobRequest, signal?: AbortSignal): Promise<ApiResponse> {
-    return this.send("POST", "/jobs/request", { json: body, retry: NO_RETRY, ...(signal ? { signal } : {}) });
+    const last = this.lastPoll;
+    let bytes: Buffer;
+    if (
+      last !== undefined &&
+      last.request.token === body.token &&
+      last.request.system_id === body.system_id &&
+      last.request.last_update === body.last_update &&
+      last.request.info === body.info
+    ) {
+      bytes = last.bytes;
+    } else {
+      bytes = Buffer.from(JSON.stringify(body));
+      this.lastPoll = { request: body, bytes };
+    }
+    return this.send("POST", "/jobs/request", {
+      body: bytes,
+      headers: JSON_HEADERS,
+      retry: NO_RETRY,
+      ...(signal ? { signal } : {}),
+    });
   }
 
   updateJob(

@@ -21,6 +21,7 @@ import {
   variableLookup,
 } from "../jobscript/index.js";
 import type { CiJobStatus, JobPayload } from "../protocol/index.js";
+import { onAbort } from "./abort-fanout.js";
 import { type GitLabApiClient, RUNNER_VERSION } from "./api-client.js";
 import { type ArtifactsContext, downloadArtifacts, uploadArtifacts } from "./artifacts-stage.js";
 import { archiveCaches, type CacheContext, restoreCaches } from "./cache-stage.js";
@@ -164,8 +165,7 @@ class JobBuild {
       this.cancelScript.abort();
       this.killNow();
     };
-    ctx.shutdown.addEventListener("abort", onShutdown, { once: true });
-    if (ctx.shutdown.aborted) onShutdown();
+    const stopWatching = onAbort(ctx.shutdown, onShutdown);
     this.trace.start();
     let outcome: JobOutcome;
     let env: JobEnvironment | undefined;
@@ -197,7 +197,7 @@ class JobBuild {
         ...(reason ? { reason } : {}),
       };
     } finally {
-      ctx.shutdown.removeEventListener("abort", onShutdown);
+      stopWatching();
     }
     await env?.cleanup().catch(() => undefined);
     if (ctx.shutdown.aborted && outcome.kind !== "success") {
