@@ -1,7 +1,7 @@
 import { dirname, resolve } from "node:path";
-import { parseArgs } from "node:util";
 import { ConfigInvalidError, type ConfigWarning, loadCiConfig } from "../config/index.js";
 import { formatLocation, RunfleetError } from "../errors/index.js";
+import { parseCommandArgs, parseVariablePairs } from "./command-args.js";
 import type { Command } from "./commands.js";
 
 /**
@@ -39,39 +39,18 @@ interface LintOptions {
 }
 
 export function parseLintOptions(args: readonly string[]): LintOptions {
-  let values: {
-    file?: string | undefined;
-    var?: string[] | undefined;
-    "component-dir"?: string | undefined;
-    help?: boolean | undefined;
-  };
-  try {
-    ({ values } = parseArgs({
-      args: [...args],
-      strict: true,
-      allowPositionals: false,
-      options: {
-        file: { type: "string", short: "f" },
-        var: { type: "string", multiple: true },
-        "component-dir": { type: "string" },
-        help: { type: "boolean", short: "h" },
-      },
-    }));
-  } catch (err) {
-    throw new RunfleetError("USAGE", err instanceof Error ? err.message : String(err), {
-      hint: "see `runfleet lint --help`",
-      cause: err,
-    });
-  }
-  const variables: Record<string, string> = {};
-  for (const pair of values.var ?? []) {
-    const eq = pair.indexOf("=");
-    if (eq <= 0)
-      throw new RunfleetError("USAGE", `--var expects KEY=VALUE, got "${pair}"`, {
-        hint: "e.g. --var CI_COMMIT_BRANCH=main",
-      });
-    variables[pair.slice(0, eq)] = pair.slice(eq + 1);
-  }
+  const { values } = parseCommandArgs("lint", {
+    args: [...args],
+    strict: true,
+    allowPositionals: false,
+    options: {
+      file: { type: "string", short: "f" },
+      var: { type: "string", multiple: true },
+      "component-dir": { type: "string" },
+      help: { type: "boolean", short: "h" },
+    },
+  });
+  const variables = parseVariablePairs("lint", values.var ?? []);
   if (values.file === "")
     throw new RunfleetError("USAGE", "--file needs a file name", { hint: "e.g. --file .gitlab-ci.yml" });
   return {

@@ -1,9 +1,8 @@
 import { execFile } from "node:child_process";
 import { readdir } from "node:fs/promises";
 import { basename, dirname, resolve } from "node:path";
-import { parseArgs } from "node:util";
 import { type CiConfig, type ConfigWarning, loadCiConfig } from "../config/index.js";
-import { formatLocation, RunfleetError } from "../errors/index.js";
+import { formatLocation, type RunfleetError } from "../errors/index.js";
 import {
   compareToRefs,
   formatPlan,
@@ -16,6 +15,7 @@ import {
   predefinedVariables,
   toPlanJson,
 } from "../plan/index.js";
+import { parseCommandArgs, parseVariablePairs, usageError } from "./command-args.js";
 import type { Command } from "./commands.js";
 
 /**
@@ -99,12 +99,7 @@ export const planCommand: Command = {
 };
 
 export function parsePlanOptions(args: readonly string[]): PlanOptions {
-  let parsed: ReturnType<typeof parse>;
-  try {
-    parsed = parse(args);
-  } catch (err) {
-    throw usage(err instanceof Error ? err.message : String(err));
-  }
+  const parsed = parse(args);
   const v = parsed.values;
   if (parsed.positionals.length > 0) throw usage(`unexpected argument "${parsed.positionals[0]}"`);
   if (v.ref !== undefined && v.tag !== undefined) throw usage("--ref and --tag cannot be used together");
@@ -117,7 +112,7 @@ export function parsePlanOptions(args: readonly string[]): PlanOptions {
     ref: v.ref,
     tag: v.tag,
     source,
-    variables: parseVariables(v.var ?? []),
+    variables: parseVariablePairs("plan", v.var ?? []),
     changedFiles: v["changed-file"],
     componentDir: v["component-dir"],
     json: v.json ?? false,
@@ -126,7 +121,7 @@ export function parsePlanOptions(args: readonly string[]): PlanOptions {
 }
 
 function parse(args: readonly string[]) {
-  return parseArgs({
+  return parseCommandArgs("plan", {
     args: [...args],
     allowPositionals: true,
     strict: true,
@@ -144,24 +139,12 @@ function parse(args: readonly string[]) {
   });
 }
 
-function parseVariables(pairs: readonly string[]): Record<string, string> {
-  const variables: Record<string, string> = {};
-  for (const pair of pairs) {
-    const eq = pair.indexOf("=");
-    if (eq <= 0) throw usage(`--var expects KEY=VALUE, got "${pair}"`);
-    const key = pair.slice(0, eq);
-    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(key)) throw usage(`--var: "${key}" is not a valid variable name`);
-    variables[key] = pair.slice(eq + 1);
-  }
-  return variables;
-}
-
 function isSource(value: string): value is PipelineSource {
   return (PIPELINE_SOURCES as readonly string[]).includes(value);
 }
 
 function usage(message: string): RunfleetError {
-  return new RunfleetError("USAGE", message, { hint: "runfleet plan --help lists the options" });
+  return usageError("plan", message);
 }
 
 /** Reads what GitLab would know from the push: ref, sha, default branch, project path, file list. */

@@ -3,10 +3,10 @@
  * it into the runner's config.toml.
  */
 import { hostname } from "node:os";
-import { parseArgs } from "node:util";
 import { RunfleetError } from "../errors/index.js";
 import { executors } from "../executors/index.js";
 import { addRunnerToConfig, configPath, registerRunner, systemIdFor } from "../runner/index.js";
+import { parseCommandArgs, usageError } from "./command-args.js";
 import type { Command } from "./commands.js";
 
 export const REGISTER_USAGE = `Usage: runfleet register --url URL --token TOKEN [options]
@@ -40,41 +40,27 @@ export function parseRegisterOptions(
   args: readonly string[],
   env: NodeJS.ProcessEnv = process.env,
 ): RegisterOptions | "help" {
-  let values: Record<string, string | boolean | undefined>;
-  try {
-    ({ values } = parseArgs({
-      args: [...args],
-      strict: true,
-      allowPositionals: false,
-      options: {
-        url: { type: "string" },
-        token: { type: "string" },
-        executor: { type: "string" },
-        "tag-list": { type: "string" },
-        "run-untagged": { type: "boolean" },
-        name: { type: "string" },
-        config: { type: "string", short: "c" },
-        help: { type: "boolean", short: "h" },
-      },
-    }));
-  } catch (err) {
-    throw new RunfleetError("USAGE", err instanceof Error ? err.message : String(err), {
-      hint: "see `runfleet register --help`",
-    });
-  }
+  const { values } = parseCommandArgs("register", {
+    args: [...args],
+    strict: true,
+    allowPositionals: false,
+    options: {
+      url: { type: "string" },
+      token: { type: "string" },
+      executor: { type: "string" },
+      "tag-list": { type: "string" },
+      "run-untagged": { type: "boolean" },
+      name: { type: "string" },
+      config: { type: "string", short: "c" },
+      help: { type: "boolean", short: "h" },
+    },
+  });
   if (values.help === true) return "help";
-  const str = (key: string): string | undefined =>
-    typeof values[key] === "string" ? (values[key] as string) : undefined;
-  const url = str("url");
-  const token = str("token");
-  if (url === undefined || token === undefined) {
-    throw new RunfleetError("USAGE", "--url and --token are required", {
-      hint: "see `runfleet register --help`",
-    });
-  }
-  if (!/^https?:\/\//.test(url))
-    throw new RunfleetError("USAGE", `--url must be an http(s) URL, got "${url}"`);
-  const executor = str("executor") ?? "shell";
+  const { url, token } = values;
+  if (url === undefined || token === undefined)
+    throw usageError("register", "--url and --token are required");
+  if (!/^https?:\/\//.test(url)) throw usageError("register", `--url must be an http(s) URL, got "${url}"`);
+  const executor = values.executor ?? "shell";
   if (executors[executor] === undefined) {
     throw new RunfleetError("USAGE", `unknown executor "${executor}"`, {
       hint: `known executors: ${Object.keys(executors).join(", ")}`,
@@ -84,13 +70,13 @@ export function parseRegisterOptions(
     url,
     token,
     executor,
-    tagList: (str("tag-list") ?? "")
+    tagList: (values["tag-list"] ?? "")
       .split(",")
       .map((t) => t.trim())
       .filter((t) => t !== ""),
     runUntagged: values["run-untagged"] === true,
-    name: str("name") ?? hostname(),
-    config: configPath(str("config"), env),
+    name: values.name ?? hostname(),
+    config: configPath(values.config, env),
   };
 }
 

@@ -2,9 +2,10 @@
  * `runfleet runner`: runs the runner manager from its config.toml until a signal: SIGQUIT drains
  * (running jobs finish, no new ones are taken); SIGINT/SIGTERM abort running jobs and report them failed.
  */
-import { parseArgs } from "node:util";
+
 import { RunfleetError } from "../errors/index.js";
 import { configPath, loadConfigFile, RunnerManager, systemIdFor } from "../runner/index.js";
+import { parseCommandArgs } from "./command-args.js";
 import type { Command } from "./commands.js";
 
 export const RUNNER_USAGE = `Usage: runfleet runner [--config F]
@@ -21,19 +22,12 @@ export function parseRunnerOptions(
   args: readonly string[],
   env: NodeJS.ProcessEnv = process.env,
 ): { config: string } | "help" {
-  let values: { config?: string | undefined; help?: boolean | undefined };
-  try {
-    ({ values } = parseArgs({
-      args: [...args],
-      strict: true,
-      allowPositionals: false,
-      options: { config: { type: "string", short: "c" }, help: { type: "boolean", short: "h" } },
-    }));
-  } catch (err) {
-    throw new RunfleetError("USAGE", err instanceof Error ? err.message : String(err), {
-      hint: "see `runfleet runner --help`",
-    });
-  }
+  const { values } = parseCommandArgs("runner", {
+    args: [...args],
+    strict: true,
+    allowPositionals: false,
+    options: { config: { type: "string", short: "c" }, help: { type: "boolean", short: "h" } },
+  });
   if (values.help === true) return "help";
   return { config: configPath(values.config, env) };
 }

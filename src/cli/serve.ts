@@ -1,7 +1,7 @@
 import { join, resolve } from "node:path";
-import { parseArgs } from "node:util";
 import { Coordinator } from "../coordinator/index.js";
 import { RunfleetError } from "../errors/index.js";
+import { parseCommandArgs, usageError } from "./command-args.js";
 import type { Command } from "./commands.js";
 
 /**
@@ -46,34 +46,26 @@ export function parseListen(text: string): { host: string; port: number } {
 }
 
 export function parseServeOptions(args: readonly string[]): ServeOptions | "help" {
-  let values: Record<string, string | boolean | undefined>;
-  try {
-    ({ values } = parseArgs({
-      args: [...args],
-      strict: true,
-      allowPositionals: false,
-      options: {
-        listen: { type: "string" },
-        db: { type: "string" },
-        data: { type: "string" },
-        "public-url": { type: "string" },
-        help: { type: "boolean", short: "h" },
-      },
-    }));
-  } catch (err) {
-    throw new RunfleetError("USAGE", err instanceof Error ? err.message : String(err), {
-      hint: "see `runfleet serve --help`",
-    });
-  }
+  const { values } = parseCommandArgs("serve", {
+    args: [...args],
+    strict: true,
+    allowPositionals: false,
+    options: {
+      listen: { type: "string" },
+      db: { type: "string" },
+      data: { type: "string" },
+      "public-url": { type: "string" },
+      help: { type: "boolean", short: "h" },
+    },
+  });
   if (values.help === true) return "help";
-  const str = (key: string) => (typeof values[key] === "string" ? (values[key] as string) : undefined);
-  const { host, port } = parseListen(str("listen") ?? "127.0.0.1:8080");
-  const dataDir = resolve(str("data") ?? join(".runfleet", "serve"));
-  const publicUrl = str("public-url");
+  const { host, port } = parseListen(values.listen ?? "127.0.0.1:8080");
+  const dataDir = resolve(values.data ?? join(".runfleet", "serve"));
+  const publicUrl = values["public-url"];
   if (publicUrl !== undefined && !URL.canParse(publicUrl)) {
-    throw new RunfleetError("USAGE", `--public-url is not a URL: ${publicUrl}`);
+    throw usageError("serve", `--public-url is not a URL: ${publicUrl}`);
   }
-  return { host, port, dataDir, dbPath: resolve(str("db") ?? join(dataDir, "coordinator.db")), publicUrl };
+  return { host, port, dataDir, dbPath: resolve(values.db ?? join(dataDir, "coordinator.db")), publicUrl };
 }
 
 export const serveCommand: Command = {
