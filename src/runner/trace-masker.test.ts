@@ -57,6 +57,14 @@ describe("TraceMasker", () => {
     }
   });
 
+  it.each([
+    ["glrtr-abc and glrt-def", DEFAULT_TOKEN_PREFIXES, "glrtr-[MASKED] and glrt-[MASKED]"],
+    ["a.b-xyz axb-xyz", ["a.b-"], "a.b-[MASKED] axb-xyz"],
+    ["(x)+tok (x)tok", ["(x)+"], "(x)+[MASKED] (x)tok"],
+  ])("masks token prefixes in %j literally", (text, prefixes, expected) => {
+    expect(mask([text], ["unused-secret"], prefixes)).toBe(expected);
+  });
+
   it("prefers the longest overlapping secret", () => {
     expect(mask(["abc-long abc"], ["abc", "abc-long"], [])).toBe("[MASKED] [MASKED]");
   });

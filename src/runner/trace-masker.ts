@@ -34,6 +34,9 @@ export class TraceMasker {
   private readonly prefixes: string[];
   /** Secrets and prefixes: what a chunk's end may have begun. */
   private readonly candidates: string[];
+  /** Characters that can end a proper prefix of a candidate. */
+  private readonly candidateChars: Set<string>;
+  private readonly anyPrefix: RegExp | undefined;
   private pending = "";
 
   constructor(secrets: readonly string[], tokenPrefixes: readonly string[]) {
@@ -43,6 +46,12 @@ export class TraceMasker {
     );
     this.prefixes = [...new Set(tokenPrefixes.filter((p) => p.length > 0).map(toBinary))];
     this.candidates = [...this.secrets, ...this.prefixes];
+    this.candidateChars = new Set(this.candidates.flatMap((c) => [...c.slice(0, -1)]));
+    // One scan finds the next prefix; alternatives in list order, as the first listed wins a tie.
+    this.anyPrefix =
+      this.prefixes.length === 0
+        ? undefined
+        : new RegExp(this.prefixes.map((p) => p.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")).join("|"), "g");
   }
 
   /** Masks what can be decided now; returns the bytes safe to emit. */
@@ -71,12 +80,10 @@ export class TraceMasker {
       // Jump to the next token prefix; plain text is copied in one slice.
       let next = -1;
       let prefix = "";
-      for (const p of this.prefixes) {
-        const at = out.indexOf(p, i);
-        if (at >= 0 && (next < 0 || at < next)) {
-          next = at;
-          prefix = p;
-        }
+      const found = this.findPrefix(out, i);
+      if (found !== undefined) {
+        next = found.index;
+        prefix = found.prefix;
       }
       if (next < 0) {
         masked.push(out.slice(i));
@@ -101,8 +108,19 @@ export class TraceMasker {
     return { out, keepFrom: final ? out.length : keepFrom };
   }
 
+  /** The leftmost token prefix at or after `from` (the first listed when several start there). */
+  private findPrefix(text: string, from: number): { index: number; prefix: string } | undefined {
+    const anyPrefix = this.anyPrefix;
+    if (anyPrefix === undefined) return undefined;
+    anyPrefix.lastIndex = from;
+    const m = anyPrefix.exec(text);
+    return m === null ? undefined : { index: m.index, prefix: m[0] };
+  }
+
   /** Length of the longest suffix of `text` that is a proper prefix of a secret or token prefix. */
   private partialSuffix(text: string): number {
+    // Most chunks end in a character no secret or prefix holds (a newline): nothing to hold back.
+    if (text.length === 0 || !this.candidateChars.has(text.charAt(text.length - 1))) return 0;
     let longest = 0;
     const end = text.length;
     for (const s of this.candidates) {
