@@ -133,6 +133,19 @@ describe.skipIf(!enabled)("runfleet run: executors", { timeout: 150_000 }, () =>
     expect(await leftOnEngine(dir)).toEqual([]);
   });
 
+  it("expands variables in the image name, as GitLab Runner does", async () => {
+    const dir = await repo(`
+in-image:
+  image: $JOB_IMAGE
+  script: [cat /etc/os-release]
+`);
+    const r = await run(dir, TEST_DOCKER_HOST, "--quiet", "--var", `JOB_IMAGE=${IMAGE}`);
+    expect(r.code, r.stderr + r.stdout).toBe(0);
+    const report = r.report;
+    if (report === null) throw new Error("no report");
+    expect(await logOf(report, "in-image")).toContain('PRETTY_NAME="Runfleet test image (BusyBox');
+  });
+
   it("--executor shell ignores the image with one notice, even with an engine", async () => {
     const dir = await repo(IN_IMAGE_AND_ON_HOST);
     const r = await run(dir, TEST_DOCKER_HOST, "--quiet", "--executor", "shell");
