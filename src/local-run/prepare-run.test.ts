@@ -105,6 +105,33 @@ describe("chooseRunExecutor", () => {
     }
   });
 
+  it.each<[string, Options, EngineProbe, string[]]>([
+    ["auto with an engine: jobs without an image", auto, UP, ["db-on-host"]],
+    ["auto without an engine: every job", auto, DOWN, ["db-in-image", "db-on-host"]],
+    [
+      "--executor shell: every job",
+      { executor: "shell", image: undefined },
+      UP,
+      ["db-in-image", "db-on-host"],
+    ],
+    ["--executor docker: none", { executor: "docker", image: "alpine:3" }, UP, []],
+  ])("names the jobs whose services are ignored, %s", async (_name, options, engine, jobs) => {
+    const yaml = `
+db-in-image: { image: "node:20", services: ["postgres:15"], script: [echo a] }
+db-on-host: { services: ["postgres:15"], script: [echo b] }
+plain: { script: [echo c] }
+`;
+    const { notices } = await chooseRunExecutor(await planOf(yaml), options, prober(engine).probe);
+    const services = notices.filter((n) => n.includes("services ignored"));
+    expect(services).toEqual(
+      jobs.length === 0
+        ? []
+        : [
+            `notice: services ignored for jobs that run on this machine (${jobs.join(", ")}): services run only beside a job in its container`,
+          ],
+    );
+  });
+
   it("--image becomes the default image of the docker executor", async () => {
     const chosen = await chooseRunExecutor(
       await planOf(MIXED),

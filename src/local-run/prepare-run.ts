@@ -114,6 +114,32 @@ export async function chooseRunExecutor(
   probe: (dockerHost: string | undefined) => Promise<EngineProbe> = probeEngine,
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<RunExecutor> {
+  const chosen = await chooseExecutor(plan, options, probe, env);
+  const onHost = plan.jobs.filter(
+    (j) =>
+      j.trigger === undefined &&
+      j.services.length > 0 &&
+      (chosen.executor.kind === "shell" || (chosen.executor.kind === "image-routed" && !j.image)),
+  );
+  if (onHost.length === 0) return chosen;
+  const names = [...new Set(onHost.map((j) => j.baseName))];
+  const shown =
+    names.length > 3 ? `${names.slice(0, 3).join(", ")} and ${names.length - 3} more` : names.join(", ");
+  return {
+    ...chosen,
+    notices: [
+      ...chosen.notices,
+      `notice: services ignored for jobs that run on this machine (${shown}): services run only beside a job in its container`,
+    ],
+  };
+}
+
+async function chooseExecutor(
+  plan: PipelinePlan,
+  options: Pick<RunOptions, "executor" | "image">,
+  probe: (dockerHost: string | undefined) => Promise<EngineProbe>,
+  env: NodeJS.ProcessEnv,
+): Promise<RunExecutor> {
   // Trigger jobs run on no runner, whatever their image.
   const runnable = plan.jobs.filter((j) => j.trigger === undefined);
   const imageJobs = runnable.flatMap((j) => (j.image ? [{ job: j.baseName, image: j.image.name }] : []));
