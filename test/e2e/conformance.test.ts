@@ -184,6 +184,12 @@ const OVERRIDES: Readonly<Record<string, Override>> = {
     reason: "consume prints its working directory: gitlab-ci-local's build folder there, the runner's here",
     outputs: { consume: ["<case-dir>"] },
   },
+  "needs-artifacts/default": {
+    reason:
+      "gitlab-ci-local shares one directory between jobs, so test-job saw one.txt although its need says artifacts: false; on GitLab it starts clean",
+    exitCode: 0,
+    jobs: { "test-job": { status: "PASS", exit_code: 0 } },
+  },
   "artifacts-exclude/default": {
     reason:
       "the jobs list their working directory with ls -laR: gitlab-ci-local's .gitlab-ci-local/ tree and timestamps",
@@ -205,8 +211,6 @@ const KNOWN_GAPS: Readonly<Record<string, string>> = {
     "the include path comes from gitlab-ci-local's own project-variables file, which Runfleet does not read",
   "include-local/default":
     "the include path comes from gitlab-ci-local's own project-variables file, which Runfleet does not read",
-  "needs-artifacts/test-job":
-    "needs:artifacts:false with dependencies: naming the job: GitLab hands over no artifacts (payload/dependencies.ts uses dependencies: alone)",
   "parallel-matrix-environment/default":
     "CI_ENVIRONMENT_URL comes from environment-scoped values in gitlab-ci-local's project variables file, which Runfleet does not read",
   "parallel-matrix-environment/run-all-clusters":
