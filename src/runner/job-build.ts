@@ -173,18 +173,15 @@ class JobBuild {
       this.log(`Running with runfleet ${RUNNER_VERSION}`);
       this.log(`  on ${ctx.runner.name} ${shortToken(ctx.runner.token)}`);
       env = await this.section("prepare_executor", async () => {
-        this.log(`Preparing the "${ctx.executor.name}" executor`);
-        const prepared = await ctx.executor.prepare({
-          payload: ctx.payload,
-          slot: ctx.slot,
-          runnerShortToken: shortToken(ctx.runner.token),
-        });
-        this.log(`Using ${ctx.executor.name} executor with ${prepared.shell}...`);
+        const job = { payload: ctx.payload, slot: ctx.slot, runnerShortToken: shortToken(ctx.runner.token) };
+        // A routing executor (runfleet run's docker-or-shell) names the one this job really runs on.
+        const executorName = ctx.executor.nameFor?.(job) ?? ctx.executor.name;
+        this.log(`Preparing the "${executorName}" executor`);
+        const prepared = await ctx.executor.prepare(job);
+        this.log(`Using ${executorName} executor with ${prepared.shell}...`);
         const image = ctx.payload.image?.name;
         if (image && ctx.executor.runsImages === false) {
-          this.log(
-            `Job image "${image}" ignored: the ${ctx.executor.name} executor runs jobs on this machine`,
-          );
+          this.log(`Job image "${image}" ignored: the ${executorName} executor runs jobs on this machine`);
         }
         return prepared;
       });

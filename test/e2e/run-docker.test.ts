@@ -122,9 +122,12 @@ describe.skipIf(!enabled)("runfleet run: executors", { timeout: 150_000 }, () =>
     expect(r.code, r.stderr + r.stdout).toBe(0);
     const report = r.report;
     if (report === null) throw new Error("no report");
-    expect(await logOf(report, "in-image")).toContain('PRETTY_NAME="Runfleet test image (BusyBox');
+    const inImage = await logOf(report, "in-image");
+    expect(inImage).toContain('PRETTY_NAME="Runfleet test image (BusyBox');
+    expect(inImage).toContain('Preparing the "docker" executor');
     const host = await logOf(report, "on-host");
     expect(host).not.toContain("Runfleet test image");
+    expect(host).toContain('Preparing the "shell" executor');
     expect(host).toMatch(/^ID=/m);
     expect(r.stderr).toContain(
       `notice: jobs with image: run in their image on the Docker Engine API at ${TEST_DOCKER_HOST}`,
