@@ -11,6 +11,7 @@ import {
   loadCases,
   mapArgs,
   normalizeJobName,
+  projectVariableArgs,
   type RecordedRun,
   type RecordedStep,
 } from "./support/conformance-case.js";
@@ -36,6 +37,8 @@ const DIFFERENCES: Readonly<Record<string, string>> = {
     "gitlab-ci-local runs a named job alone; runfleet run JOB runs its needs too, as GitLab must (only the named jobs are compared)",
   "*/<case-dir>":
     "gitlab-ci-local runs in the case directory; GitLab and Runfleet run each job in its own clean checkout (a path placeholder matches any path)",
+  "*/project variables file":
+    "gitlab-ci-local's .gitlab-ci-local-variables.yml stands for GitLab's project CI/CD variables; unscoped ones are passed as --var, environment-scoped ones have no runfleet equivalent",
   "*/exit_codes mismatch":
     "gitlab-ci-local exits 0 when allow_failure:exit_codes does not match; GitLab fails the pipeline (expected exit 1)",
 };
@@ -211,22 +214,18 @@ const OVERRIDES: Readonly<Record<string, Override>> = {
 const KNOWN_GAPS: Readonly<Record<string, string>> = {
   "artifacts-exclude/consume-needs":
     "a directory whose files artifacts:exclude removes all of (foo/qux/qu ux/**) must still exist in the consumer: Runfleet archives files only, not directory entries (runner/files)",
-  "include-local/build-job":
-    "the include path comes from gitlab-ci-local's own project-variables file, which Runfleet does not read",
-  "include-local/default":
-    "the include path comes from gitlab-ci-local's own project-variables file, which Runfleet does not read",
   "parallel-matrix-environment/default":
     "CI_ENVIRONMENT_URL comes from environment-scoped values in gitlab-ci-local's project variables file, which Runfleet does not read",
   "parallel-matrix-environment/run-all-clusters":
     "CI_ENVIRONMENT_URL comes from environment-scoped values in gitlab-ci-local's project variables file, which Runfleet does not read",
   "project-variables-file/default":
-    "gitlab-ci-local's project variables file (.gitlab-ci-local-variables.yml), which Runfleet does not read",
+    "environment-scoped project variables, and gitlab-ci-local's .gitlab-ci-local-env file: runfleet run has unscoped --var only",
   "project-variables-file/issue-1333":
-    "gitlab-ci-local's project variables file (.gitlab-ci-local-variables.yml), which Runfleet does not read",
+    "environment-scoped project variables, and gitlab-ci-local's .gitlab-ci-local-env file: runfleet run has unscoped --var only",
   "project-variables-file/issue-1508":
-    "gitlab-ci-local's project variables file (.gitlab-ci-local-variables.yml), which Runfleet does not read",
+    "environment-scoped project variables, and gitlab-ci-local's .gitlab-ci-local-env file: runfleet run has unscoped --var only",
   "project-variables-file/test-job":
-    "gitlab-ci-local's project variables file (.gitlab-ci-local-variables.yml), which Runfleet does not read",
+    "environment-scoped project variables, and gitlab-ci-local's .gitlab-ci-local-env file: runfleet run has unscoped --var only",
 };
 
 interface Outcome {
@@ -346,11 +345,12 @@ async function replay(c: ConformanceCase, run: RecordedRun): Promise<Outcome> {
     execFileSync("bash", [join(CORPUS, "materialize.sh"), c.dir, checkout]);
     if (run.setup !== null) execFileSync("bash", ["-c", run.setup], { cwd: checkout });
     const problems: string[] = [];
+    const projectVars = projectVariableArgs(c.dir);
     for (const [i, step] of run.steps.entries()) {
       const mapping = mappings[i];
       if (mapping?.kind !== "run") continue;
       const reportPath = join(dir, `report-${i}.json`);
-      const r = await runCli(["run", "--quiet", "--report", reportPath, ...mapping.args], {
+      const r = await runCli(["run", "--quiet", "--report", reportPath, ...projectVars, ...mapping.args], {
         cwd: checkout,
         timeoutMs: 90_000,
         env: { HOME: dir },

@@ -2,8 +2,9 @@
  * Reading the gitlab-ci-local conformance corpus: its recorded runs, how each maps to `runfleet run`
  * arguments, and which differences between gitlab-ci-local and GitLab the comparison must apply.
  */
-import { readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import { parse } from "yaml";
 
 export interface RecordedJob {
   readonly name: string;
@@ -148,4 +149,33 @@ export function normalizeJobName(name: string): string {
   const parallel = /^(.*): \[(\d+)\/(\d+)\]$/.exec(name);
   if (parallel) return `${parallel[1]} ${parallel[2]}/${parallel[3]}`;
   return name.replace(/\[([^\]]*)\]$/, (_, inner: string) => `[${inner.split(/,\s*/).join(", ")}]`);
+}
+
+/**
+ * gitlab-ci-local's project variables file (`.gitlab-ci-local-variables.yml`) stands for GitLab's project
+ * CI/CD variables. Unscoped ones (a plain value, or `values: { "*": … }`) become `--var` arguments, the
+ * nearest `runfleet run` has; a file with environment-scoped values has no equivalent and adds nothing.
+ */
+export function projectVariableArgs(caseDir: string): readonly string[] {
+  const file = join(caseDir, ".gitlab-ci-local-variables.yml");
+  if (!existsSync(file)) return [];
+  const parsed: unknown = parse(readFileSync(file, "utf8"));
+  if (typeof parsed !== "object" || parsed === null) return [];
+  const args: string[] = [];
+  for (const [key, spec] of Object.entries(parsed)) {
+    const value = unscopedValue(spec);
+    if (value === undefined) return [];
+    args.push("--var", `${key}=${value}`);
+  }
+  return args;
+}
+
+function unscopedValue(spec: unknown): string | undefined {
+  if (typeof spec === "string" || typeof spec === "number") return String(spec);
+  if (typeof spec !== "object" || spec === null || !("values" in spec)) return undefined;
+  const values: unknown = spec.values;
+  if (typeof values !== "object" || values === null) return undefined;
+  const entries = Object.entries(values);
+  const [only] = entries;
+  return entries.length === 1 && only?.[0] === "*" && typeof only[1] === "string" ? only[1] : undefined;
 }
