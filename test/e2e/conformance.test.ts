@@ -204,6 +204,11 @@ const OVERRIDES: Readonly<Record<string, Override>> = {
       "the jobs list their working directory with ls -laR: gitlab-ci-local's .gitlab-ci-local/ tree and timestamps",
     ignoreOutput: ["produce-artifacts", "consume-artifacts"],
   },
+  "artifacts-exclude/consume-needs": {
+    reason:
+      "the jobs list their working directory with ls -laR: gitlab-ci-local's .gitlab-ci-local/ tree and timestamps",
+    ignoreOutput: ["produce-artifacts", "consume-artifacts"],
+  },
 };
 
 /**
