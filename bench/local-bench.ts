@@ -5,7 +5,7 @@
  * be shared): wall time, CPU time per job (the tool and every process it waited for), and memory sampled
  * from /proc — the tool's own process peak (VmHWM), and the whole process tree's peak PSS (shared pages
  * split between their sharers: what the run costs the machine) and summed RSS (shared pages counted in
- * every process). Goals: ≥ 4× faster, < 120 MB of tree PSS.
+ * every process). Goals: ≥ 4× faster, < 120 MB of tree PSS. BENCH_CONCURRENCY passes `--concurrency`.
  */
 import { execFileSync, spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -196,10 +196,13 @@ async function main(): Promise<void> {
   if (!existsSync(cli)) execFileSync("npm", ["run", "build"], { cwd: ROOT, stdio: "inherit" });
   const gcl = join(ROOT, "node_modules", ".bin", "gitlab-ci-local");
   const nodeFlags = shebangNodeFlags(cli);
+  // Unset: runfleet's own default, as a user gets it.
+  const concurrency = process.env.BENCH_CONCURRENCY ? ["--concurrency", process.env.BENCH_CONCURRENCY] : [];
   const total = JOBS * PARALLEL;
   process.stdout.write(
     `local bench: ${JOBS} jobs × parallel: ${PARALLEL} = ${total} echo jobs, shell executor, ` +
-      `${RUNS} run(s) of each tool, alternating; best wall time counts\n`,
+      `${RUNS} run(s) of each tool, alternating; best wall time counts` +
+      `${process.env.BENCH_CONCURRENCY ? `; runfleet --concurrency ${process.env.BENCH_CONCURRENCY}` : ""}\n`,
   );
 
   const repo = makeRepo();
@@ -209,7 +212,13 @@ async function main(): Promise<void> {
     const runs: { runfleet: Measured[]; gcl: Measured[] } = { runfleet: [], gcl: [] };
     for (let i = 0; i < RUNS; i++) {
       runs.runfleet.push(
-        await measure("runfleet run", process.execPath, [...nodeFlags, cli, "run", "--quiet"], repo, env),
+        await measure(
+          "runfleet run",
+          process.execPath,
+          [...nodeFlags, cli, "run", "--quiet", ...concurrency],
+          repo,
+          env,
+        ),
       );
       rmSync(join(repo, ".runfleet"), { recursive: true, force: true });
       runs.gcl.push(await measure("gitlab-ci-local 4.65.0", gcl, ["--shell-isolation"], repo, env));

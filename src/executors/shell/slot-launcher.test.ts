@@ -41,6 +41,22 @@ describe.each(["bash", "/bin/sh"])("SlotLauncher on %s", (shell) => {
     expect(await runProcess(sh(script), stageIo)).toEqual({ kind: "exited", exitCode: code });
   });
 
+  it("runs the same command again, and another one in another directory, each with its own arguments", async () => {
+    const other = mkdtempSync(join(dir, "other-"));
+    const pwd = (cwd: string, word: string) => ({
+      command: "sh",
+      args: ["-c", `echo "$(pwd) ${word}"`],
+      cwd,
+    });
+    const outputs: string[] = [];
+    for (const spec of [pwd(dir, "a"), pwd(dir, "a"), pwd(other, "it's"), pwd(dir, "a")]) {
+      const { io: stageIo, output } = io();
+      expect(await runProcess(spec, stageIo)).toEqual({ kind: "exited", exitCode: 0 });
+      outputs.push(output());
+    }
+    expect(outputs).toEqual([`${dir} a\n`, `${dir} a\n`, `${other} it's\n`, `${dir} a\n`]);
+  });
+
   it("streams stdout and stderr", async () => {
     const { io: stageIo, output } = io();
     await runProcess(sh("echo out; echo err >&2"), stageIo);

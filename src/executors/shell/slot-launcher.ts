@@ -56,6 +56,12 @@ export class SlotLauncher {
   private control = "";
   private pending: Pending | undefined;
   private queue: Promise<unknown> = Promise.resolve();
+  /**
+   * The directory and command last given to the launcher, kept there as its positional parameters: a
+   * slot runs the same script file in the same directory job after job, and every byte of a command
+   * line costs the shell a read(2), so a command is sent once and then named by `"$@"`.
+   */
+  private lastCommand: string | undefined;
 
   /** bash puts each job in its own process group (`set -m`); a plain sh gets one from `setsid`. */
   private readonly bash: boolean;
@@ -98,6 +104,7 @@ export class SlotLauncher {
     (child.stdout as Readable).on("data", (chunk: Buffer) => this.onOutput(chunk));
     (child.stdio[3] as Readable).on("data", (chunk: Buffer) => this.onControl(chunk));
     (child.stdin as Writable).on("error", () => undefined); // a dead launcher surfaces through "exit"
+    this.lastCommand = undefined;
     child.on("exit", () => {
       if (this.child === child) {
         this.child = undefined;
@@ -157,7 +164,9 @@ export class SlotLauncher {
       io.signal.addEventListener("abort", onAbort, { once: true });
       this.pending = pending;
       const command = [spec.cwd, spec.command, ...spec.args].map(shellQuote).join(" ");
-      (child.stdin as Writable).write(`_rf ${nonce} ${command}\n`);
+      const set = command === this.lastCommand ? "" : `set -- ${command}\n`;
+      this.lastCommand = command;
+      (child.stdin as Writable).write(`${set}_rf ${nonce} "$@"\n`);
       if (io.signal.aborted) onAbort();
     });
   }
