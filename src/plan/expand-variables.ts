@@ -54,7 +54,36 @@ function expandNoEscape(input: string, variables: Lookup): string {
  * (raw ones, file ones) stay as written for the runner's single expansion pass.
  */
 export function expandForRunner(values: Lookup, opaque: ReadonlySet<string>): Record<string, string> {
-  const expandable: Record<string, string> = {};
-  for (const [name, value] of Object.entries(values)) if (!opaque.has(name)) expandable[name] = value;
-  return { ...values, ...expandAll(expandable) };
+  const out: Record<string, string> = { ...values };
+  // Resolved on demand and memoised: a job's few references cost a few lookups, not passes over all
+  // of its variables. A name met again while it is being resolved (a cycle) stays as written.
+  const done = new Set<string>();
+  const visiting = new Set<string>();
+  const resolve = (name: string): string | undefined => {
+    const value = out[name];
+    if (value === undefined || opaque.has(name) || done.has(name)) return value;
+    if (visiting.has(name)) return undefined;
+    visiting.add(name);
+    let current = value;
+    // A substitution can complete a name around it (`${URL_${ENV}}` → `${URL_DEV}`): scan again.
+    for (let round = 0; round < 10 && current.includes("$"); round++) {
+      const next = current.replace(
+        VARIABLE,
+        (whole, braced: string | undefined, bare: string | undefined) => {
+          const ref = braced ?? bare ?? "";
+          if (whole === "$$" || opaque.has(ref)) return whole;
+          const found = resolve(ref);
+          return found === undefined || found.includes(whole) ? whole : found;
+        },
+      );
+      if (next === current) break;
+      current = next;
+    }
+    visiting.delete(name);
+    done.add(name);
+    out[name] = current;
+    return current;
+  };
+  for (const name of Object.keys(values)) if (values[name]?.includes("$")) resolve(name);
+  return out;
 }

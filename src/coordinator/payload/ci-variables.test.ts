@@ -38,6 +38,9 @@ describe("expandedForRunner", () => {
     ["a raw variable is not expanded", [v("A", "a"), v("R", "$A", { raw: true })], "R", "$A"],
     ["a raw variable is not substituted", [v("R", "x$A", { raw: true }), v("B", "$R")], "B", "$R"],
     ["a file variable is not substituted", [v("F", "content", { file: true }), v("B", "$F")], "B", "$F"],
+    ["a reference defined later", [v("C", "$B/c"), v("B", "${A}b"), v("A", "a")], "C", "ab/c"],
+    ["a cycle stops, references kept", [v("A", "x$B"), v("B", "y$A")], "A", "xy$A"],
+    ["a self-reference stays", [v("P", "$P:/bin")], "P", "$P:/bin"],
   ])("%s", (_name, variables, key, expected) => {
     const out = expandedForRunner(variables);
     expect(out.filter((x) => x.key === key).at(-1)?.value).toBe(expected);
