@@ -42,8 +42,8 @@ export async function refExists(gitDir: string, ref: string, refType: "branch" |
 }
 
 /**
- * `cache:key:files`: a key that changes when any of the files changes at the commit — the blob ids
- * of the files hashed together, prefixed as asked (GitLab uses the files' last commit; same effect).
+ * `cache:key:files`: a key that changes when any of the files changes at the commit, computed as
+ * GitLab computes it, prefixed as asked.
  */
 export async function cacheKeyForFiles(
   gitDir: string,
@@ -51,16 +51,21 @@ export async function cacheKeyForFiles(
   files: readonly string[],
   prefix: string | undefined,
 ): Promise<string> {
-  const hash = createHash("sha256");
+  // GitLab's key: the blob ids of the files that exist at the commit, sorted and unique, joined with
+  // "-" and SHA-1'd; "default" when none exists. Paths are taken literally, in any order.
+  const ids = new Set<string>();
   for (const file of files) {
-    let blob = "missing";
     try {
-      blob = await git(["--git-dir", gitDir, "rev-parse", `${sha}:${file.replace(/^\.\//, "")}`]);
+      ids.add(await git(["--git-dir", gitDir, "rev-parse", `${sha}:${file.replace(/^\.\//, "")}`]));
     } catch {
       // A missing file simply does not contribute, as in GitLab.
     }
-    hash.update(`${file}\0${blob}\n`);
   }
-  const digest = hash.digest("hex").slice(0, 40);
+  const digest =
+    ids.size === 0
+      ? "default"
+      : createHash("sha1")
+          .update([...ids].sort().join("-"))
+          .digest("hex");
   return prefix ? `${prefix}-${digest}` : digest;
 }

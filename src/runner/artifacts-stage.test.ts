@@ -119,7 +119,10 @@ describe("uploadArtifacts", () => {
     expect(uploads).toHaveLength(2);
     expect(uploads[0]?.query).toBe("?artifact_format=zip&artifact_type=archive&expire_in=1+week");
     expect(uploads[0]?.token).toBe("job-token");
-    expect(Object.keys(unzipSync(filePart(uploads[0]?.body ?? Buffer.alloc(0))))).toEqual(["out/bin"]);
+    expect(Object.keys(unzipSync(filePart(uploads[0]?.body ?? Buffer.alloc(0))))).toEqual([
+      "out/",
+      "out/bin",
+    ]);
     expect(uploads[1]?.query).toContain("artifact_type=dotenv");
     expect(Buffer.from(gunzipSync(filePart(uploads[1]?.body ?? Buffer.alloc(0)))).toString()).toBe("A=1\n");
   });

@@ -56,10 +56,11 @@ async function pack(
   ctx: ArtifactsContext,
   artifact: JobArtifact,
   files: string[],
+  dirs: string[],
 ): Promise<{ data: Uint8Array; ext: string }> {
   switch (artifact.artifact_format) {
     case "zip":
-      return { data: await createZip(ctx.projectDir, files), ext: ".zip" };
+      return { data: await createZip(ctx.projectDir, files, dirs), ext: ".zip" };
     case "gzip": {
       // One gzip member per file, named in its header: GitLab's gzip report format.
       const members = await Promise.all(
@@ -92,12 +93,14 @@ export async function uploadArtifacts(
       const exclude = projectPaths(artifact.exclude, ctx);
       const found = await collectFiles(ctx.projectDir, { paths, exclude, untracked: artifact.untracked });
       for (const p of found.unmatched) ctx.log(`WARNING: ${p}: no matching files`);
-      if (found.files.length === 0) {
+      // Directories count for zip archives only: reports are files.
+      const dirs = artifact.artifact_format === "zip" ? found.dirs : [];
+      if (found.files.length + dirs.length === 0) {
         ctx.log("ERROR: No files to upload");
         continue;
       }
-      ctx.log(`Found ${found.files.length} matching artifact files`);
-      const { data, ext } = await pack(ctx, artifact, found.files);
+      ctx.log(`Found ${found.files.length + dirs.length} matching artifact files and directories`);
+      const { data, ext } = await pack(ctx, artifact, found.files, dirs);
       const name = expandVariables(artifact.name, ctx.lookup) || (type === "archive" ? "artifacts" : type);
       const filename = artifact.artifact_format === "raw" ? (found.files[0] ?? name) : `${name}${ext}`;
       const res = await ctx.client.uploadArtifacts(ctx.jobId, ctx.jobToken, data, filename, {

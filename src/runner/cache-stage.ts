@@ -124,7 +124,7 @@ export async function archiveCaches(
       const file = cacheFile(ctx, key);
       await mkdir(dirname(file), { recursive: true });
       const tmp = `${file}.${process.pid}.${Date.now()}.tmp`;
-      await writeFile(tmp, await createZip(ctx.projectDir, found.files));
+      await writeFile(tmp, await createZip(ctx.projectDir, found.files, found.dirs));
       await rename(tmp, file); // atomic: concurrent jobs sharing a key never see half a file
       ctx.log(`Created cache (${found.files.length} files)`);
     } catch (err) {

@@ -49,6 +49,16 @@ describe("collectFiles", () => {
     expect((await collectFiles(root, { paths, exclude, untracked: false })).files).toEqual(expected);
   });
 
+  it.each([
+    [["build/"], [], ["build", "build/sub"]],
+    // `build/sub/**` matches what is under build/sub, not the directory: it stays, empty (GitLab Runner).
+    [["build"], ["build/sub/**"], ["build", "build/sub"]],
+    [["build"], ["build/sub"], ["build"]],
+    [["**/report.xml"], [], []],
+  ])("directories of paths %j exclude %j", async (paths, exclude, expected) => {
+    expect((await collectFiles(root, { paths, exclude, untracked: false })).dirs).toEqual(expected);
+  });
+
   it("reports patterns that matched nothing, and never leaves the root", async () => {
     const out = await collectFiles(root, {
       paths: ["nothing/*", "../etc/passwd", "README.md"],

@@ -41,6 +41,18 @@ describe("createZip / extractZip", () => {
     expect(readlinkSync(join(out, "tool-link"))).toBe("bin/tool");
   });
 
+  it("stores directories as entries, so an empty one arrives", async () => {
+    const src = dir();
+    mkdirSync(join(src, "out", "empty"), { recursive: true, mode: 0o750 });
+    writeFileSync(join(src, "out", "f"), "f");
+    const zip = await createZip(src, ["out/f"], ["out", "out/empty"]);
+    expect((readEntryModes(zip).get("out/empty/") ?? 0) & 0o170000).toBe(0o040000);
+    const out = dir();
+    expect(await extractZip(zip, out)).toEqual(["out/f"]);
+    expect(statSync(join(out, "out", "empty")).isDirectory()).toBe(true);
+    expect(readFileSync(join(out, "out", "f"), "utf8")).toBe("f");
+  });
+
   it.each([
     ["../evil.txt"],
     ["a/../../evil.txt"],

@@ -20,10 +20,23 @@ import { RunfleetError } from "../../errors/index.js";
 import { checkEntryPath, symlinkStaysInside } from "./entry-path.js";
 
 const S_IFLNK = 0o120000;
+const S_IFDIR = 0o040000;
 const S_IFMT = 0o170000;
 
-export async function createZip(root: string, files: readonly string[]): Promise<Uint8Array> {
+/** `dirs` become directory entries (`name/`), so empty directories arrive too. */
+export async function createZip(
+  root: string,
+  files: readonly string[],
+  dirs: readonly string[] = [],
+): Promise<Uint8Array> {
   const entries: Zippable = {};
+  for (const rel of dirs) {
+    const info = await lstat(join(root, rel));
+    entries[`${rel}/`] = [
+      new Uint8Array(0),
+      { os: 3, attrs: (S_IFDIR | (info.mode & 0o7777)) * 0x10000, level: 0 },
+    ];
+  }
   for (const rel of files) {
     const full = join(root, rel);
     const info = await lstat(full);
