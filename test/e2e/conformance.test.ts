@@ -201,8 +201,10 @@ const OVERRIDES: Readonly<Record<string, Override>> = {
   },
   "artifacts-exclude/default": {
     reason:
-      "the jobs list their working directory with ls -laR: gitlab-ci-local's .gitlab-ci-local/ tree and timestamps",
+      "the jobs list their working directory with ls -laR (gitlab-ci-local's .gitlab-ci-local/ tree and timestamps); and gitlab-ci-local shares one directory between jobs, so consume-artifacts saw foo/bar, which artifacts:exclude leaves out; on GitLab it starts clean",
     ignoreOutput: ["produce-artifacts", "consume-artifacts"],
+    exitCode: 0,
+    jobs: { "consume-artifacts": { status: "PASS", exit_code: 0 } },
   },
   "artifacts-exclude/consume-needs": {
     reason:
@@ -217,8 +219,6 @@ const OVERRIDES: Readonly<Record<string, Override>> = {
  * entry once the run conforms.
  */
 const KNOWN_GAPS: Readonly<Record<string, string>> = {
-  "artifacts-exclude/consume-needs":
-    "a directory whose files artifacts:exclude removes all of (foo/qux/qu ux/**) must still exist in the consumer: Runfleet archives files only, not directory entries (runner/files)",
   "parallel-matrix-environment/default":
     "CI_ENVIRONMENT_URL comes from environment-scoped values in gitlab-ci-local's project variables file, which Runfleet does not read",
   "parallel-matrix-environment/run-all-clusters":
