@@ -29,13 +29,30 @@ function toBinary(text: string): string {
   return Buffer.from(text, "utf8").toString("latin1");
 }
 
+/** Compiled prefix patterns by prefix list: every job of a runner masks the same prefixes. */
+const prefixPatterns = new Map<string, RegExp>();
+
+/** One scan finds the next prefix; alternatives in list order, as the first listed wins a tie. */
+function prefixPattern(prefixes: readonly string[]): RegExp | undefined {
+  if (prefixes.length === 0) return undefined;
+  const key = prefixes.join("\n");
+  let pattern = prefixPatterns.get(key);
+  if (pattern === undefined) {
+    pattern = new RegExp(prefixes.map((p) => p.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")).join("|"), "g");
+    if (prefixPatterns.size >= 64) prefixPatterns.clear();
+    prefixPatterns.set(key, pattern);
+  }
+  // Shared: every use sets `lastIndex` and runs to completion before another masker's turn.
+  return pattern;
+}
+
 export class TraceMasker {
   private readonly secrets: string[];
   private readonly prefixes: string[];
   /** Secrets and prefixes: what a chunk's end may have begun. */
   private readonly candidates: string[];
-  /** Characters that can end a proper prefix of a candidate. */
-  private readonly candidateChars: Set<string>;
+  /** Byte values (the text is latin1) that can end a proper prefix of a candidate. */
+  private readonly candidateChars: Uint8Array;
   private readonly anyPrefix: RegExp | undefined;
   private pending = "";
 
@@ -46,12 +63,10 @@ export class TraceMasker {
     );
     this.prefixes = [...new Set(tokenPrefixes.filter((p) => p.length > 0).map(toBinary))];
     this.candidates = [...this.secrets, ...this.prefixes];
-    this.candidateChars = new Set(this.candidates.flatMap((c) => [...c.slice(0, -1)]));
-    // One scan finds the next prefix; alternatives in list order, as the first listed wins a tie.
-    this.anyPrefix =
-      this.prefixes.length === 0
-        ? undefined
-        : new RegExp(this.prefixes.map((p) => p.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")).join("|"), "g");
+    this.candidateChars = new Uint8Array(256);
+    for (const c of this.candidates)
+      for (let k = 0; k < c.length - 1; k++) this.candidateChars[c.charCodeAt(k) & 255] = 1;
+    this.anyPrefix = prefixPattern(this.prefixes);
   }
 
   /** Masks what can be decided now; returns the bytes safe to emit. */
@@ -120,7 +135,7 @@ export class TraceMasker {
   /** Length of the longest suffix of `text` that is a proper prefix of a secret or token prefix. */
   private partialSuffix(text: string): number {
     // Most chunks end in a character no secret or prefix holds (a newline): nothing to hold back.
-    if (text.length === 0 || !this.candidateChars.has(text.charAt(text.length - 1))) return 0;
+    if (text.length === 0 || this.candidateChars[text.charCodeAt(text.length - 1) & 255] !== 1) return 0;
     let longest = 0;
     const end = text.length;
     for (const s of this.candidates) {
