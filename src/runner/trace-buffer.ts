@@ -13,7 +13,8 @@ export interface TracePatch {
 }
 
 export class TraceBuffer {
-  private data = Buffer.alloc(16 * 1024);
+  /** Only bytes before `size` are ever read, so the storage need not be zeroed. */
+  private data = Buffer.allocUnsafe(4 * 1024);
   private size = 0;
   private sent = 0;
   private truncated = false;
@@ -92,7 +93,7 @@ export class TraceBuffer {
 
   private ensure(capacity: number): void {
     if (capacity <= this.data.length) return;
-    const next = Buffer.alloc(Math.max(capacity, this.data.length * 2));
+    const next = Buffer.allocUnsafe(Math.max(capacity, this.data.length * 2));
     this.data.copy(next, 0, 0, this.size);
     this.data = next;
   }
