@@ -25,8 +25,17 @@ const TOKEN_CHAR = /[A-Za-z0-9_\-.]/;
 /** A token running into the end of a chunk is held back at most this long before it is flushed. */
 const MAX_HELD_TOKEN = 4096;
 
+/** Anything but printable ASCII and common whitespace: such text takes the Buffer round trip. */
+const NON_ASCII = /[^ -~\t\n\r]/;
+
 function toBinary(text: string): string {
-  return Buffer.from(text, "utf8").toString("latin1");
+  // ASCII is its own UTF-8: the common case needs no round trip through a Buffer.
+  return NON_ASCII.test(text) ? Buffer.from(text, "utf8").toString("latin1") : text;
+}
+
+/** A Buffer view of the bytes, without copying them. */
+function asBuffer(chunk: Uint8Array): Buffer {
+  return Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
 }
 
 /** Compiled prefix patterns by prefix list: every job of a runner masks the same prefixes. */
@@ -71,7 +80,7 @@ export class TraceMasker {
 
   /** Masks what can be decided now; returns the bytes safe to emit. */
   write(chunk: Uint8Array): Buffer {
-    const text = this.pending + Buffer.from(chunk).toString("latin1");
+    const text = this.pending + asBuffer(chunk).toString("latin1");
     const { out, keepFrom } = this.process(text, false);
     this.pending = out.slice(keepFrom);
     return Buffer.from(out.slice(0, keepFrom), "latin1");
