@@ -27,12 +27,13 @@ export interface RunOptions {
 
 /**
  * Echo-type jobs spend most of their time waiting on process start-up and HTTP round trips, not on
- * their own CPU, so several per core overlap those waits. On the 2-core machine it was chosen on,
- * 200 echo jobs took 37.8 s at 4, 39.0 s at 16 and 34.9 s at 32 slots with the CPU shared with other
- * heavy work (so the machine, not the slot count, was the limit); 8 per core keeps the overlap without
- * letting a burst of jobs starve the coordinator and runner that share the process.
+ * their own CPU, so several per core overlap those waits; but every slot costs a launcher shell, its
+ * own repository (init + fetch + checkout once per slot) and memory. On the 2-core machine it was
+ * chosen on (load average 5–10 from other work), 1000 echo jobs (`npm run bench:local`) took, best of
+ * 3: 8.2 s at 4 slots, 7.8 s at 6, 6.1 s at 8 and 10.3 s at 16; CPU 8.1–9.6 ms per job at 8 slots
+ * against 10.2–10.6 at 16, and a tree PSS of 63–69 MB against 80–87 MB.
  */
-export const JOBS_PER_CORE = 8;
+export const JOBS_PER_CORE = 4;
 
 export function defaultConcurrency(cores: number = availableParallelism()): number {
   return Math.max(2, cores * JOBS_PER_CORE);
