@@ -87,7 +87,7 @@ describe("parseRunOptions", () => {
   });
 
   it("runs several jobs per core by default", () => {
-    expect(defaultConcurrency(2)).toBe(16);
+    expect(defaultConcurrency(2)).toBe(8);
     expect(defaultConcurrency(1)).toBe(4);
   });
 });
