@@ -62,6 +62,16 @@ export interface DockerClient {
   removeImage(ref: string): Promise<void>;
   createContainer(name: string, body: ContainerCreateBody): Promise<string>;
   startContainer(id: string): Promise<void>;
+  /**
+   * Attaches to a created container's output before it starts, as `docker run` does; resolves once the
+   * engine has accepted the attach, with `ended` settling when the output ends — the moment the
+   * container does (or `signal` aborts).
+   */
+  attachContainer(
+    id: string,
+    onFrame: (frame: StreamFrame) => void,
+    signal?: AbortSignal,
+  ): Promise<{ readonly ended: Promise<void> }>;
   /** Follows a container's output from its start until it ends (or `signal` aborts). */
   followLogs(id: string, onFrame: (frame: StreamFrame) => void, signal?: AbortSignal): Promise<void>;
   /** The last `lines` lines of a container's output, stdout and stderr together. */

@@ -127,7 +127,7 @@ describe("DockerExecutor bookkeeping (fake engine)", () => {
   it("keeps the exit code and warns in the output when the engine's log stream breaks", async () => {
     const { fake, executor } = setup();
     const env = await executor.prepare({ payload: payload(), slot: 0, runnerShortToken: "r" });
-    fake.failures.set("followLogs", new RunfleetError("UNAVAILABLE", "stream reset"));
+    fake.failures.set("attachContainer", new RunfleetError("UNAVAILABLE", "stream reset"));
     fake.exitCode = 4;
     const out: Uint8Array[] = [];
     const outcome = await env.runScript("step_script", "exit 4", { ...io(), sink: (c) => out.push(c) });

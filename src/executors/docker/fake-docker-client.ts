@@ -68,6 +68,18 @@ export class FakeDockerClient implements DockerClient {
     const c = this.containers.get(id);
     if (c) c.running = true;
   }
+  async attachContainer(
+    _id: string,
+    onFrame: (frame: StreamFrame) => void,
+  ): Promise<{ readonly ended: Promise<void> }> {
+    // The output arrives once started; a failure set for attachContainer breaks the stream mid-way.
+    const ended = new Promise<void>((resolve) => setImmediate(resolve)).then(() => {
+      if (this.output !== "") onFrame({ stream: "stdout", data: Buffer.from(this.output) });
+      this.fail("attachContainer");
+    });
+    ended.catch(() => undefined);
+    return { ended };
+  }
   async followLogs(_id: string, onFrame: (frame: StreamFrame) => void): Promise<void> {
     this.fail("followLogs");
     if (this.output !== "") onFrame({ stream: "stdout", data: Buffer.from(this.output) });

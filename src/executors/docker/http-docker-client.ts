@@ -191,6 +191,36 @@ export class HttpDockerClient implements DockerClient {
     await this.call({ method: "POST", path: `/containers/${id}/start` });
   }
 
+  async attachContainer(
+    id: string,
+    onFrame: (frame: StreamFrame) => void,
+    signal?: AbortSignal,
+  ): Promise<{ readonly ended: Promise<void> }> {
+    // Without `Upgrade: tcp` Docker and podman answer 200 and then stream until the container ends.
+    const res = await this.open({
+      method: "POST",
+      path: `/containers/${id}/attach`,
+      query: { stream: "1", stdout: "1", stderr: "1", logs: "1" },
+      ...(signal ? { signal } : {}),
+    });
+    const status = res.statusCode ?? 0;
+    if (status < 200 || status >= 300) {
+      throw new RunfleetError(
+        codeFor(status),
+        `attaching to ${id}: ${engineMessage(await readBody(res))} (HTTP ${status})`,
+      );
+    }
+    const demux = new FrameDemuxer();
+    const ended = (async () => {
+      try {
+        for await (const chunk of res) for (const frame of demux.push(chunk as Buffer)) onFrame(frame);
+      } catch (err) {
+        if (!signal?.aborted) throw err;
+      }
+    })();
+    return { ended };
+  }
+
   async followLogs(id: string, onFrame: (frame: StreamFrame) => void, signal?: AbortSignal): Promise<void> {
     const res = await this.open({
       method: "GET",

@@ -7,6 +7,7 @@ import type { StageIo, StageOutcome } from "../types.js";
 import type { ContainerCreateBody, DockerClient } from "./docker-client.js";
 
 export const STOP_GRACE_MS = 2_000;
+const WAIT_AFTER_MS = 2_000;
 
 export interface StageContainer {
   readonly client: DockerClient;
@@ -33,15 +34,19 @@ export async function runStageContainer(stage: StageContainer, io: StageIo): Pro
   io.signal.addEventListener("abort", onAbort, { once: true });
   const logsDone = new AbortController();
   try {
+    let logsBroke: unknown;
+    const broke = (err: unknown) => {
+      logsBroke = err;
+    };
+    const sink = (frame: { readonly data: Uint8Array }) => io.sink(frame.data);
+    // Attached before the start, the output ends the moment the container does; a followed log can
+    // trail it by the engine's poll interval (podman: 250 ms).
+    const attached = await client.attachContainer(id, sink, logsDone.signal).catch(() => undefined);
+    const attachedOutput = attached?.ended.catch(broke);
     await client.startContainer(id);
     if (io.signal.aborted) onAbort();
-    let logsBroke: unknown;
-    const logs = client
-      .followLogs(id, (frame) => io.sink(frame.data), logsDone.signal)
-      .catch((err) => {
-        logsBroke = err;
-      });
-    const exitCode = await client.waitContainer(id);
+    const logs = attachedOutput ?? client.followLogs(id, sink, logsDone.signal).catch(broke);
+    const exitCode = await exitCodeOf(client, id, logs);
     // The log stream ends with the container; a bounded wait covers engines that keep it open.
     await Promise.race([logs, new Promise((r) => setTimeout(r, 2_000))]);
     if (logsBroke !== undefined) {
@@ -58,4 +63,30 @@ export async function runStageContainer(stage: StageContainer, io: StageIo): Pro
     // A removal the engine refuses now is retried by the job's cleanup, which sweeps by label.
     await client.removeContainer(id).catch(() => undefined);
   }
+}
+
+/**
+ * The container's exit code: from its state as soon as its output has ended (the attached stream ends
+ * with the container), else from the engine's wait. The wait starts only then, or after
+ * `WAIT_AFTER_MS` for a long stage: podman's Docker-compatible wait polls every 250 ms and holds the
+ * container while it does, which would delay both the answer and the removal of a short stage.
+ */
+export async function exitCodeOf(
+  client: DockerClient,
+  id: string,
+  outputEnded: Promise<unknown>,
+): Promise<number> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<"late">((resolve) => {
+    timer = setTimeout(() => resolve("late"), WAIT_AFTER_MS);
+  });
+  try {
+    if ((await Promise.race([outputEnded, late])) !== "late") {
+      const state = await client.inspectContainer(id).catch(() => undefined);
+      if (state !== undefined && !state.running) return state.exitCode;
+    }
+  } finally {
+    clearTimeout(timer);
+  }
+  return client.waitContainer(id);
 }
