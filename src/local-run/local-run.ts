@@ -1,5 +1,6 @@
 import { readFile } from "node:fs/promises";
 import { relative } from "node:path";
+import { shellQuote } from "../jobscript/index.js";
 import { createLocalStack } from "./create-local-stack.js";
 import { JobLogs } from "./job-logs.js";
 import type { LocalStack } from "./local-stack.js";
@@ -114,7 +115,7 @@ export async function runLocal(options: RunOptions, io: RunConsole): Promise<num
       const names = blocking.map((j) => j.name);
       io.err.write(
         `Pipeline blocked: ${names.join(", ")} ${names.length === 1 ? "is a manual job" : "are manual jobs"} ` +
-          `that must be played first; name ${names.length === 1 ? "it" : "them"} to run: runfleet run ${names.map(shellWord).join(" ")}\n`,
+          `that must be played first; name ${names.length === 1 ? "it" : "them"} to run: runfleet run ${names.map(shellQuote).join(" ")}\n`,
       );
     }
     if (tty) io.out.write(`${renderFailures(await failedOutputs(jobs)).join("\n")}\n`);
@@ -202,9 +203,4 @@ function terminalSize(out: RunConsole["out"]): { columns: number; rows: number }
     columns: out.columns || Number(process.env.COLUMNS) || 80,
     rows: out.rows || Number(process.env.LINES) || 24,
   };
-}
-
-/** A job name as the user would type it in a shell (`job 1/3` → `'job 1/3'`). */
-function shellWord(name: string): string {
-  return /^[\w.:/@-]+$/.test(name) ? name : `'${name.replace(/'/g, "'\\''")}'`;
 }
