@@ -10,6 +10,7 @@ import type { JobScriptSpec } from "../../src/coordinator/types.js";
 import { DockerExecutor, type HttpDockerClient } from "../../src/executors/docker/index.js";
 import type { JobImage } from "../../src/protocol/index.js";
 import { ConformanceHarness, type FinishedJob, plain } from "../executor-conformance/harness.js";
+import { startSleepingServiceJob } from "./sleeping-service-job.js";
 import {
   BUSYBOX_IMAGE,
   dockerSuiteAvailable,
@@ -205,31 +206,10 @@ describe.skipIf(!enabled)("docker executor jobs (podman)", { timeout: 120_000 },
   });
 
   it("cancel mid-script removes the job's containers and network", async () => {
-    const pipeline = await h.setup.coordinator.submitPipeline({
-      projectId: h.setup.project.id,
-      commit: { ref: "main", sha: h.sha },
-      plan: {
-        stages: ["test"],
-        variables: [],
-        jobs: [
-          submittedJob("job", {
-            spec: {
-              ...EMPTY_SPEC,
-              image: { name: BUSYBOX_IMAGE },
-              services: [{ name: SERVICE_IMAGE, alias: "web" }],
-              script: ["echo started", "sleep 120"],
-            },
-          }),
-        ],
-      },
-    });
-    const jobId = await h.waitForRunning(pipeline.id, "job");
-    const until = Date.now() + 20_000;
-    while ((await h.setup.coordinator.readTrace(jobId)).indexOf("started") < 0 && Date.now() < until)
-      await new Promise((r) => setTimeout(r, 100));
+    const { pipelineId, jobId } = await startSleepingServiceJob(h);
     expect(await client.listContainers("io.runfleet.job.id", String(jobId))).not.toEqual([]);
     await h.setup.coordinator.cancelJob(jobId);
-    const { jobs } = await h.wait(pipeline.id);
+    const { jobs } = await h.wait(pipelineId);
     expect(jobs.job?.record.status).toBe("canceled");
     await expectNothingLeft(jobId);
   });

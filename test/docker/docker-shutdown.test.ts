@@ -3,16 +3,10 @@
  * killed and failed with runner_system_failure, and its containers and network are gone afterwards.
  */
 import { afterAll, describe, expect, it } from "vitest";
-import { EMPTY_SPEC, submittedJob } from "../../src/coordinator/testing/job-fixtures.js";
 import { DockerExecutor, type HttpDockerClient } from "../../src/executors/docker/index.js";
 import { ConformanceHarness } from "../executor-conformance/harness.js";
-import {
-  BUSYBOX_IMAGE,
-  dockerSuiteAvailable,
-  SERVICE_IMAGE,
-  TEST_DOCKER_HOST,
-  testClient,
-} from "./test-engine.js";
+import { startSleepingServiceJob } from "./sleeping-service-job.js";
+import { BUSYBOX_IMAGE, dockerSuiteAvailable, TEST_DOCKER_HOST, testClient } from "./test-engine.js";
 
 const enabled = dockerSuiteAvailable("docker executor shutdown");
 
@@ -39,33 +33,12 @@ describe.skipIf(!enabled)("docker executor: runner shutdown mid-job (podman)", {
       image: BUSYBOX_IMAGE,
     });
     const harness = h;
-    const pipeline = await harness.setup.coordinator.submitPipeline({
-      projectId: harness.setup.project.id,
-      commit: { ref: "main", sha: harness.sha },
-      plan: {
-        stages: ["test"],
-        variables: [],
-        jobs: [
-          submittedJob("job", {
-            spec: {
-              ...EMPTY_SPEC,
-              image: { name: BUSYBOX_IMAGE },
-              services: [{ name: SERVICE_IMAGE, alias: "web" }],
-              script: ["echo started", "sleep 120"],
-            },
-          }),
-        ],
-      },
-    });
-    const jobId = await harness.waitForRunning(pipeline.id, "job");
-    const until = Date.now() + 20_000;
-    while (!(await harness.setup.coordinator.readTrace(jobId)).includes("started") && Date.now() < until)
-      await new Promise((r) => setTimeout(r, 100));
+    const { pipelineId, jobId } = await startSleepingServiceJob(harness);
     expect((await engine.listContainers("io.runfleet.job.id", String(jobId))).length).toBe(2);
     const stopped = Date.now();
     await harness.manager.stop();
     expect(Date.now() - stopped).toBeLessThan(20_000);
-    const { jobs } = await harness.wait(pipeline.id);
+    const { jobs } = await harness.wait(pipelineId);
     expect(jobs.job?.record.status).toBe("failed");
     expect(jobs.job?.record.failureReason).toBe("runner_system_failure");
     expect(await engine.listContainers("io.runfleet.job.id", String(jobId))).toEqual([]);
