@@ -1,35 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { submittedJob } from "../testing/job-fixtures.js";
-import type { JobRecord, NeedRef, SubmittedJob } from "../types.js";
+import { jobRecord as record } from "../testing/job-fixtures.js";
+import type { NeedRef, SubmittedJob } from "../types.js";
 import { dependencyJobs, mayHaveDependencies } from "./dependencies.js";
-
-let nextId = 1;
-function record(name: string, stageIndex: number, overrides: Partial<SubmittedJob> = {}): JobRecord {
-  return {
-    ...submittedJob(name, overrides),
-    id: nextId++,
-    pipelineId: 1,
-    projectId: 1,
-    stageIndex,
-    status: "success",
-    attempt: 1,
-    retried: false,
-    childPipelineId: null,
-    runnerId: null,
-    acknowledged: true,
-    tokenHash: null,
-    exitCode: 0,
-    failureReason: null,
-    traceSize: 0,
-    createdAt: 0,
-    queuedAt: null,
-    assignedAt: null,
-    startedAt: null,
-    finishedAt: null,
-    scheduledAt: null,
-    heartbeatAt: null,
-  };
-}
 
 const need = (job: string, artifacts = true): NeedRef => ({ job, artifacts, optional: false });
 

@@ -1,5 +1,5 @@
 /** Builders for submitted jobs and job records in tests: every field defaulted, override what matters. */
-import type { JobScriptSpec, SubmittedJob } from "../types.js";
+import type { JobRecord, JobScriptSpec, SubmittedJob } from "../types.js";
 
 export const EMPTY_SPEC: JobScriptSpec = {
   beforeScript: [],
@@ -29,5 +29,39 @@ export function submittedJob(name: string, overrides: Partial<SubmittedJob> = {}
     spec: EMPTY_SPEC,
     trigger: null,
     ...overrides,
+  };
+}
+
+let nextRecordId = 1;
+
+/** A stored job of pipeline 1 that finished successfully: ids counted up, state fields at rest. */
+export function jobRecord(
+  name: string,
+  stageIndex: number,
+  overrides: Partial<SubmittedJob> = {},
+): JobRecord {
+  return {
+    ...submittedJob(name, overrides),
+    id: nextRecordId++,
+    pipelineId: 1,
+    projectId: 1,
+    stageIndex,
+    status: "success",
+    attempt: 1,
+    retried: false,
+    childPipelineId: null,
+    runnerId: null,
+    acknowledged: true,
+    tokenHash: null,
+    exitCode: 0,
+    failureReason: null,
+    traceSize: 0,
+    createdAt: 0,
+    queuedAt: null,
+    assignedAt: null,
+    startedAt: null,
+    finishedAt: null,
+    scheduledAt: null,
+    heartbeatAt: null,
   };
 }
