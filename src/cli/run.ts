@@ -1,6 +1,7 @@
 // `runfleet run`: the pipeline of the project in the current directory, run on this machine.
-import { parseRunOptions, RUN_USAGE, runLocal } from "../local-run/index.js";
+import { runLocal } from "../local-run/index.js";
 import type { Command } from "./commands.js";
+import { parseRunOptions, RUN_USAGE } from "./run-options.js";
 
 export const runCommand: Command = {
   summary: "run the project's pipeline on this machine (working tree as is)",
