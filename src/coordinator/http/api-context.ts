@@ -1,5 +1,4 @@
 /** What the HTTP handlers share: the engine, dispatcher, store, limits, and token look-ups. */
-import type { IncomingMessage } from "node:http";
 import type { JobDispatcher } from "../dispatch/job-dispatcher.js";
 import type { Clock, PipelineEngine } from "../engine/pipeline-engine.js";
 import type { Store } from "../store/store.js";
@@ -45,10 +44,18 @@ export async function jobForToken(
   return job;
 }
 
+/** What `jobTokenOf` reads of a request. */
+export interface TokenSource {
+  readonly target: string;
+  header(name: string): string | undefined;
+  url(): URL;
+}
+
 /** `JOB-TOKEN` header, else the `job_token`/`token` query parameter as GitLab accepts (URL parsed only then). */
-export function jobTokenOf(req: IncomingMessage, url: () => URL): string | undefined {
-  const header = req.headers["job-token"];
-  if (typeof header === "string" && header !== "") return header;
-  const params = url().searchParams;
+export function jobTokenOf(req: TokenSource): string | undefined {
+  const header = req.header("job-token");
+  if (header !== undefined && header !== "") return header;
+  if (!req.target.includes("?")) return undefined;
+  const params = req.url().searchParams;
   return params.get("job_token") ?? params.get("token") ?? undefined;
 }

@@ -1,6 +1,6 @@
 /** Reading bounded request bodies and writing replies; the only place that touches raw node:http. */
 import type { IncomingMessage, ServerResponse } from "node:http";
-import type { ErrorCode } from "../../errors/index.js";
+import { type ErrorCode, toRunfleetError } from "../../errors/index.js";
 
 export type BodyResult = { readonly kind: "ok"; readonly body: Buffer } | { readonly kind: "too_large" };
 
@@ -75,3 +75,11 @@ export const STATUS_FOR_CODE: Record<ErrorCode, number> = {
 
 /** GitLab's body for a refused token; says nothing about why. */
 export const FORBIDDEN: Reply = message(403, "403 Forbidden");
+
+/** The JSON answer for anything a route threw; 5xx are logged (they are ours, not the client's). */
+export function errorReply(err: unknown, method: string, target: string): Reply {
+  const error = toRunfleetError(err);
+  const status = STATUS_FOR_CODE[error.code];
+  if (status >= 500) process.stderr.write(`coordinator: ${method} ${target}: ${error.format()}\n`);
+  return json(status, { message: `${status} ${error.message}` });
+}
