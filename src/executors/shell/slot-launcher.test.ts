@@ -1,6 +1,8 @@
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { spawn } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
 import type { StageIo } from "../types.js";
 import { SlotLauncher } from "./slot-launcher.js";
@@ -19,6 +21,25 @@ function io(overrides: Partial<StageIo> = {}): { io: StageIo; output: () => stri
     },
     output: () => Buffer.concat(chunks).toString("utf8"),
   };
+}
+
+/** Running and not a zombie (a container's init may leave zombies unreaped). */
+function running(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3) !== "Z";
+  } catch {
+    return false;
+  }
+}
+
+async function eventually(check: () => boolean, ms: number): Promise<boolean> {
+  const until = Date.now() + ms;
+  while (Date.now() < until) {
+    if (check()) return true;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return check();
 }
 
 function sh(script: string) {
@@ -145,6 +166,34 @@ describe.each(["bash", "/bin/sh"])("SlotLauncher on %s", (shell) => {
     expect(await runProcess(sh("echo back"), stageIo)).toEqual({ kind: "exited", exitCode: 0 });
     expect(output()).toBe("back\n");
   });
+
+  it("ends the running job when the process that owns the launcher is SIGKILLed", async () => {
+    const pidFile = join(dir, `owner-killed-${shell.replace(/\W/g, "")}`);
+    const owner = spawn(
+      process.execPath,
+      [
+        "--import",
+        "tsx",
+        "--input-type=module",
+        "-e",
+        `import { SlotLauncher } from ${JSON.stringify(fileURLToPath(new URL("./slot-launcher.ts", import.meta.url)))};
+new SlotLauncher(${JSON.stringify(shell)}, process.env).run(
+  { command: "sh", args: ["-c", "echo $$ > ${pidFile}.tmp && mv ${pidFile}.tmp ${pidFile} && exec sleep 300"], cwd: ${JSON.stringify(dir)} },
+  { sink: () => {}, signal: new AbortController().signal, deadline: Date.now() + 600000 },
+);`,
+      ],
+      { stdio: "ignore" },
+    );
+    try {
+      expect(await eventually(() => existsSync(pidFile), 20_000)).toBe(true);
+      const job = Number(readFileSync(pidFile, "utf8"));
+      expect(running(job)).toBe(true);
+      owner.kill("SIGKILL");
+      expect(await eventually(() => !running(job), 10_000)).toBe(true);
+    } finally {
+      owner.kill("SIGKILL");
+    }
+  }, 40_000);
 
   it("an already aborted signal cancels at once", async () => {
     const ctl = new AbortController();

@@ -5,6 +5,9 @@
  * group (bash job control, or setsid under a plain sh), with stdout and stderr on the launcher's stdout; the launcher reports the
  * group id on fd 3 and ends the output with a marker carrying the exit code. Cancel and timeout kill
  * the group from here (SIGTERM, then SIGKILL after a grace period); leftovers are killed at exit.
+ * When the runner dies without a word (SIGKILL, OOM), the launcher learns it from fd 4, a pipe nobody
+ * writes: a watcher blocked reading it sees end-of-file and sends the launcher SIGTERM, whose trap ends
+ * the running job's group the same way — a job never outlives its runner.
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -81,6 +84,8 @@ export class SlotLauncher {
   }
 
   close(): void {
+    // The watcher reads end-of-file and goes too (the launcher, SIGKILLed, is past its trap).
+    (this.child?.stdio[4] as Writable | null | undefined)?.destroy();
     this.child?.kill("SIGKILL");
     this.child = undefined;
   }
@@ -90,22 +95,30 @@ export class SlotLauncher {
     const args = this.bash ? ["--noprofile", "--norc", "-s"] : ["-s"];
     const child = spawn(this.shell, args, {
       env: this.env,
-      stdio: ["pipe", "pipe", "ignore", "pipe"],
+      stdio: ["pipe", "pipe", "ignore", "pipe", "pipe"],
     });
     const stdin = child.stdin as Writable;
     if (this.bash) stdin.write("set -m\n");
+    // The trap ends the running job's group ($_rfp). The watcher keeps fd 4 and nothing else; the
+    // launcher closes its own copy so that jobs do not inherit it.
+    stdin.write(
+      `_rfp=; trap 'if [ -n "$_rfp" ]; then kill -TERM "-$_rfp" 2>/dev/null; sleep ${KILL_GRACE_MS / 1000}; kill -KILL "-$_rfp" 2>/dev/null; fi; exit 143' TERM\n` +
+        "{ read -r _rfx <&4; kill -TERM $$ 2>/dev/null; } </dev/null >/dev/null 2>&1 3>&- &\n" +
+        "exec 4<&-\n",
+    );
     // A shell reads a script from a pipe one byte per read(2): each command line is kept short by
     // defining the wrapper once. The subshell is the job (its own process group under `set -m`, or
     // through setsid); after it ends, whatever it left running in its group is killed before the
     // end marker goes out.
     stdin.write(
-      `_rf() { _rfn=$1; _rfd=$2; shift 2; ( cd -- "$_rfd" && exec ${this.bash ? "" : "setsid "}"$@" ) </dev/null 2>&1 & echo "$!" >&3; wait "$!"; _rfc=$?; kill -KILL "-$!" 2>/dev/null; printf '\\0rf-end-%s %d\\0' "$_rfn" "$_rfc"; }\n`,
+      `_rf() { _rfn=$1; _rfd=$2; shift 2; ( cd -- "$_rfd" && exec ${this.bash ? "" : "setsid "}"$@" ) </dev/null 2>&1 3>&- & _rfp=$!; echo "$_rfp" >&3; wait "$_rfp"; _rfc=$?; kill -KILL "-$_rfp" 2>/dev/null; _rfp=; printf '\\0rf-end-%s %d\\0' "$_rfn" "$_rfc"; }\n`,
     );
     (child.stdout as Readable).on("data", (chunk: Buffer) => this.onOutput(chunk));
     (child.stdio[3] as Readable).on("data", (chunk: Buffer) => this.onControl(chunk));
     (child.stdin as Writable).on("error", () => undefined); // a dead launcher surfaces through "exit"
     this.lastCommand = undefined;
     child.on("exit", () => {
+      (child.stdio[4] as Writable | null)?.destroy(); // lets the watcher go
       if (this.child === child) {
         this.child = undefined;
         this.control = "";
@@ -124,7 +137,7 @@ export class SlotLauncher {
   /** An idle launcher must not keep the runner's process alive. */
   private unref(child: ChildProcess): void {
     child.unref();
-    for (const s of [child.stdin, child.stdout, child.stdio[3]])
+    for (const s of [child.stdin, child.stdout, child.stdio[3], child.stdio[4]])
       (s as unknown as { unref?: () => void } | null)?.unref?.();
   }
 
