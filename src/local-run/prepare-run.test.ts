@@ -132,6 +132,28 @@ plain: { script: [echo c] }
     );
   });
 
+  it("names ignored images as the jobs will ask for them, variables expanded", async () => {
+    const yaml = `
+variables: { REGISTRY: "registry.local:5000", BASE: "$REGISTRY/base" }
+build: { image: "$BASE:$TAG", variables: { TAG: "1.2" }, script: [echo b] }
+matrix:
+  image: "node:$NODE"
+  parallel: { matrix: [{ NODE: ["18", "20"] }] }
+  script: [echo m]
+raw:
+  image: "$LITERAL"
+  variables: { LITERAL: { value: "keep-$TAG", expand: false } }
+  script: [echo r]
+`;
+    const { notices } = await chooseRunExecutor(await planOf(yaml), auto, prober(DOWN).probe);
+    expect(notices).toHaveLength(1);
+    expect(notices[0]).toContain('"registry.local:5000/base:1.2" (build)');
+    expect(notices[0]).toContain('"node:18" (matrix)');
+    expect(notices[0]).toContain('"node:20" (matrix)');
+    expect(notices[0]).toContain('"keep-$TAG" (raw)');
+    expect(notices[0]).not.toContain('"$');
+  });
+
   it("--image becomes the default image of the docker executor", async () => {
     const chosen = await chooseRunExecutor(
       await planOf(MIXED),

@@ -1,8 +1,9 @@
 import { loadCiConfig } from "../config/index.js";
 import { RunfleetError } from "../errors/index.js";
 import { chooseLocalExecutor, type EngineProbe, probeEngine } from "../executors/docker/index.js";
+import { expandVariables } from "../jobscript/index.js";
 import { planPipeline } from "../plan/index.js";
-import type { PipelinePlan, PlanContext } from "../plan/types.js";
+import type { PipelinePlan, PlanContext, PlannedJob } from "../plan/types.js";
 import { findConfigFile } from "./find-config-file.js";
 import { findProject, type Project, STATE_DIR_NAME } from "./find-project.js";
 import { git } from "./git-command.js";
@@ -134,6 +135,30 @@ export async function chooseRunExecutor(
   };
 }
 
+/** Nested references deeper than this are left as written (GitLab expands a bounded depth as well). */
+const MAX_EXPANSION_DEPTH = 10;
+
+/**
+ * An image name as the job will ask for it: `$VARS` expanded from the job's variables in GitLab's
+ * order (pipeline over job over global over predefined). Notices name what will (not) be pulled.
+ */
+export function imageNameOf(plan: PipelinePlan, job: PlannedJob, name: string): string {
+  const layers = [plan.pipelineVariables, job.variables, job.globalVariables, plan.predefinedVariables];
+  const expand = (text: string, depth: number): string =>
+    depth >= MAX_EXPANSION_DEPTH
+      ? text
+      : expandVariables(text, (key) => {
+          for (const layer of layers) {
+            const value = layer[key];
+            if (value === undefined) continue;
+            const raw = layer !== plan.pipelineVariables && job.rawVariables.includes(key);
+            return raw ? value : expand(value, depth + 1);
+          }
+          return undefined;
+        });
+  return expand(name, 0);
+}
+
 async function chooseExecutor(
   plan: PipelinePlan,
   options: Pick<RunOptions, "executor" | "image">,
@@ -142,7 +167,9 @@ async function chooseExecutor(
 ): Promise<RunExecutor> {
   // Trigger jobs run on no runner, whatever their image.
   const runnable = plan.jobs.filter((j) => j.trigger === undefined);
-  const imageJobs = runnable.flatMap((j) => (j.image ? [{ job: j.baseName, image: j.image.name }] : []));
+  const imageJobs = runnable.flatMap((j) =>
+    j.image ? [{ job: j.baseName, image: imageNameOf(plan, j, j.image.name) }] : [],
+  );
   switch (options.executor) {
     case "shell":
       return {
