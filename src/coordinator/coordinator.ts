@@ -4,8 +4,6 @@
  * tokens, pipeline submission, cancel, play, traces and status events.
  */
 import { mkdirSync, readFileSync } from "node:fs";
-import type { Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { RunfleetError } from "../errors/index.js";
 import type { PipelinePlan } from "../plan/types.js";
 import { readZipText } from "./artifacts/archive-check.js";
@@ -21,6 +19,7 @@ import { submissionFromPlan, userVariablesFromPlan } from "./from-plan.js";
 import { absoluteGitDir, cacheKeyForFiles, pinPipelineRef, refExists } from "./git-repo.js";
 import type { ApiContext } from "./http/api-context.js";
 import { createApiServer } from "./http/api-server.js";
+import { LeanHttpServer } from "./http/lean-server.js";
 import { RunnerCache } from "./http/runner-cache.js";
 import { collectFileCacheKeys } from "./plan-cache-keys.js";
 import { SqliteStore } from "./store/sqlite-store.js";
@@ -62,6 +61,11 @@ export interface CoordinatorOptions {
   /** Largest artifact upload (413 beyond); 100 MB like GitLab's default. */
   readonly maxArtifactBytes?: number;
   readonly traceUpdateIntervalSeconds?: number;
+  /**
+   * Serve the runner's per-job calls on the lean HTTP/1.1 path (default), handing everything else to
+   * node:http; false sends every connection to node:http.
+   */
+  readonly leanHttp?: boolean;
   /** Plans `trigger: include: artifact:` children; by default the config loader and planner. */
   readonly childPlanner?: ChildPlanner;
   readonly clock?: Clock;
@@ -89,7 +93,7 @@ export class Coordinator {
     private readonly store: Store,
     private readonly engine: PipelineEngine,
     private readonly dispatcher: JobDispatcher,
-    private readonly server: Server,
+    private readonly server: LeanHttpServer,
     readonly url: string,
   ) {}
 
@@ -119,20 +123,16 @@ export class Coordinator {
       project: (id) => holder.coordinator?.project(id) ?? store.getProject(id),
       refExists: (p) => holder.coordinator?.refExistsFor(p) ?? Promise.resolve(false),
     };
-    const server = createApiServer(ctx);
-    await new Promise<void>((resolve, reject) => {
-      server.once("error", (cause) =>
-        reject(
-          new RunfleetError(
-            "UNAVAILABLE",
-            `cannot listen on ${options.host ?? "127.0.0.1"}:${options.port ?? 0}`,
-            { cause },
-          ),
-        ),
-      );
-      server.listen(options.port ?? 0, options.host ?? "127.0.0.1", resolve);
-    });
-    const address = server.address() as AddressInfo;
+    const server = new LeanHttpServer(ctx, createApiServer(ctx), { lean: options.leanHttp ?? true });
+    const address = await server
+      .listen(options.port ?? 0, options.host ?? "127.0.0.1")
+      .catch((cause: unknown) => {
+        throw new RunfleetError(
+          "UNAVAILABLE",
+          `cannot listen on ${options.host ?? "127.0.0.1"}:${options.port ?? 0}`,
+          { cause },
+        );
+      });
     if (url === "") {
       const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
       url = `http://${host === "0.0.0.0" || host === "[::]" ? "127.0.0.1" : host}:${address.port}/`;
@@ -287,10 +287,7 @@ export class Coordinator {
     this.stopped = true;
     if (this.timer !== undefined) clearInterval(this.timer);
     this.dispatcher.close();
-    await new Promise<void>((resolve) => {
-      this.server.close(() => resolve());
-      this.server.closeAllConnections();
-    });
+    await this.server.close();
     await this.store.close();
   }
 
