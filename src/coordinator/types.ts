@@ -173,6 +173,28 @@ export interface JobRecord extends SubmittedJob {
   readonly heartbeatAt: number | null;
 }
 
+/** The fields of a job that change as it runs: everything its submission does not say. */
+export type JobRunState = Pick<
+  JobRecord,
+  | "status"
+  | "attempt"
+  | "retried"
+  | "childPipelineId"
+  | "runnerId"
+  | "acknowledged"
+  | "tokenHash"
+  | "exitCode"
+  | "failureReason"
+  | "traceSize"
+  | "createdAt"
+  | "queuedAt"
+  | "assignedAt"
+  | "startedAt"
+  | "finishedAt"
+  | "scheduledAt"
+  | "heartbeatAt"
+>;
+
 export interface RunnerRecord {
   readonly id: number;
   readonly description: string;

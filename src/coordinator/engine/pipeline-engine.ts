@@ -23,7 +23,14 @@ export type CoordinatorEvent =
 
 export type Clock = () => number;
 
-import { type ActivePipeline, type CommitOptions, isQueued, nextAttempt, planStep } from "./plan-step.js";
+import {
+  type ActivePipeline,
+  type CommitOptions,
+  isQueued,
+  nextAttempt,
+  planStep,
+  settleNewJobs,
+} from "./plan-step.js";
 
 export interface NewPipelineInput {
   readonly project: ProjectRecord;
@@ -121,14 +128,29 @@ export class PipelineEngine {
   createPipeline(input: NewPipelineInput): Promise<PipelineRecord> {
     return this.serial(async () => {
       const record = await this.insertPipeline(input);
-      await this.commit(record.id, []);
+      await this.startPipeline(record.id);
       return this.active.get(record.id)?.record ?? record;
     });
   }
 
+  /**
+   * The first step of a just-inserted pipeline: its status, and the trigger jobs it was inserted with
+   * as pending (the insert already settled them, so no step reports them as changed).
+   */
+  private async startPipeline(pipelineId: number): Promise<void> {
+    await this.commit(pipelineId, []);
+    const p = this.active.get(pipelineId);
+    if (p === undefined) return;
+    for (const job of [...p.jobs.values()]) {
+      if (job.status === "pending" && job.trigger !== null && job.childPipelineId === null) {
+        await this.startTrigger(job, p.record);
+      }
+    }
+  }
+
   private async insertPipeline(input: NewPipelineInput): Promise<PipelineRecord> {
     const now = this.clock();
-    const jobs = newJobsFor(input.submission, input.project.id, now);
+    const jobs = settleNewJobs(newJobsFor(input.submission, input.project.id, now), now);
     const created = await this.store.createPipeline(
       {
         ...input.pipeline,
@@ -144,8 +166,12 @@ export class PipelineEngine {
     try {
       await this.afterInsert?.(created.pipeline);
     } catch (err) {
+      // Nothing of a pipeline that could not start has run: its jobs stay as submitted.
       await this.store.applyChanges({
         pipelines: [{ id: created.pipeline.id, status: "failed", finishedAt: now }],
+        jobs: created.jobs
+          .filter((j) => j.status !== "created")
+          .map((j) => ({ id: j.id, status: "created", queuedAt: null, scheduledAt: null, finishedAt: null })),
       });
       throw err;
     }
@@ -442,7 +468,7 @@ export class PipelineEngine {
           ? { id: job.id, status: "running", startedAt: now, childPipelineId: child.id }
           : { id: job.id, status: "success", startedAt: now, finishedAt: now, childPipelineId: child.id },
       ]);
-      await this.commit(child.id, []);
+      await this.startPipeline(child.id);
     } catch (err) {
       const message = err instanceof RunfleetError ? err.format() : String(err);
       const size = (await this.store.getJob(job.id))?.traceSize ?? 0;

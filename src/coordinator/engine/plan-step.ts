@@ -7,6 +7,7 @@ import { isFinished } from "../../protocol/index.js";
 import type { Transition } from "../state/job-node.js";
 import { addToTally, isPipelineFinished, statusFromTally, type Tally } from "../state/pipeline-status.js";
 import { settle } from "../state/settle.js";
+import { unrunJobState } from "../state/unrun-job-state.js";
 import type { JobPatch, NewJob } from "../store/store.js";
 import type { JobRecord, PipelineRecord } from "../types.js";
 
@@ -92,6 +93,26 @@ export function planStep(
   };
 }
 
+/**
+ * New jobs as their pipeline's first step leaves them: what nothing holds back is already pending (or
+ * skipped, manual, scheduled) when inserted, so a job is written once instead of inserted and updated.
+ */
+export function settleNewJobs(jobs: readonly NewJob[], now: number): NewJob[] {
+  const out = [...jobs];
+  // settle reads ids only to name its transitions: position + 1 stands in until the store assigns them.
+  const transitions = settle(
+    jobs.map((job, i) => ({ ...job, id: i + 1 })),
+    now,
+  );
+  for (const t of transitions) {
+    const job = out[t.jobId - 1];
+    if (job === undefined) continue;
+    const { id: _id, ...fields } = settledPatch(t, now);
+    out[t.jobId - 1] = { ...job, ...fields };
+  }
+  return out;
+}
+
 export function applyPatch(job: JobRecord, patch: JobPatch): JobRecord {
   const { id: _id, ...fields } = patch;
   return { ...job, ...fields };
@@ -119,22 +140,9 @@ export function nextAttempt(job: JobRecord, now: number): NewJob {
   const { id: _id, pipelineId: _pid, ...rest } = job;
   return {
     ...rest,
+    ...unrunJobState(now),
     status: "pending",
     attempt: job.attempt + 1,
-    retried: false,
-    childPipelineId: null,
-    runnerId: null,
-    acknowledged: false,
-    tokenHash: null,
-    exitCode: null,
-    failureReason: null,
-    traceSize: 0,
-    createdAt: now,
     queuedAt: now,
-    assignedAt: null,
-    startedAt: null,
-    finishedAt: null,
-    scheduledAt: null,
-    heartbeatAt: null,
   };
 }

@@ -1,5 +1,6 @@
 /** Turns a submitted pipeline into the job rows the store keeps: stage indexes, defaults, timestamps. */
 import { RunfleetError } from "../../errors/index.js";
+import { unrunJobState } from "../state/unrun-job-state.js";
 import type { NewJob } from "../store/store.js";
 import type { PipelineSubmission } from "../types.js";
 
@@ -32,7 +33,6 @@ export function newJobsFor(submission: PipelineSubmission, projectId: number, no
       name: job.name,
       stage: job.stage,
       stageIndex,
-      status: "created",
       needs: job.needs,
       dependencies: job.dependencies,
       parentNeeds: job.parentNeeds ?? [],
@@ -41,27 +41,12 @@ export function newJobsFor(submission: PipelineSubmission, projectId: number, no
       allowFailure: job.allowFailure,
       allowFailureExitCodes: job.allowFailureExitCodes,
       retry: job.retry,
-      attempt: 1,
-      retried: false,
       timeoutSeconds: job.timeoutSeconds,
       tags: job.tags,
       parallel: job.parallel,
       spec: job.spec,
       trigger: job.trigger,
-      childPipelineId: null,
-      runnerId: null,
-      acknowledged: false,
-      tokenHash: null,
-      exitCode: null,
-      failureReason: null,
-      traceSize: 0,
-      createdAt: now,
-      queuedAt: null,
-      assignedAt: null,
-      startedAt: null,
-      finishedAt: null,
-      scheduledAt: null,
-      heartbeatAt: null,
+      ...unrunJobState(now),
     };
   });
 }

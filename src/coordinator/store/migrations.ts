@@ -148,4 +148,11 @@ CREATE INDEX jobs_token ON jobs(token_hash) WHERE token_hash IS NOT NULL;`,
     name: "jobs: drop jobs_token, a duplicate of token_hash's UNIQUE index",
     sql: "DROP INDEX IF EXISTS jobs_token;",
   },
+  {
+    version: 5,
+    // A trace's size is where its last chunk ends (the chunks' primary key finds it): keeping a copy
+    // in jobs cost a read and a second write per append.
+    name: "jobs: trace size derived from trace_chunks",
+    sql: "ALTER TABLE jobs DROP COLUMN trace_size;",
+  },
 ];

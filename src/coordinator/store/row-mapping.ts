@@ -9,6 +9,7 @@ import type {
   ProjectRecord,
   RunnerRecord,
 } from "../types.js";
+import type { JobPatch } from "./store.js";
 
 export type Row = Record<string, unknown>;
 
@@ -142,46 +143,65 @@ export function toArtifact(row: Row): ArtifactRecord {
   };
 }
 
-/** Column values for an INSERT of a job; JSON and booleans encoded. */
-export function jobColumns(pipelineId: number, job: Omit<JobRecord, "id" | "pipelineId">): Row {
-  return {
-    pipeline_id: pipelineId,
-    project_id: job.projectId,
-    name: job.name,
-    stage: job.stage,
-    stage_index: job.stageIndex,
-    status: job.status,
-    needs: job.needs === null ? null : JSON.stringify(job.needs),
-    dependencies: job.dependencies === null ? null : JSON.stringify(job.dependencies),
-    parent_needs: JSON.stringify(job.parentNeeds ?? []),
-    when_: job.when,
-    start_in: job.startInSeconds,
-    allow_failure: job.allowFailure ? 1 : 0,
-    allow_failure_exit_codes: JSON.stringify(job.allowFailureExitCodes),
-    retry: JSON.stringify(job.retry),
-    attempt: job.attempt,
-    retried: job.retried ? 1 : 0,
-    timeout: job.timeoutSeconds,
-    tags: JSON.stringify(job.tags),
-    parallel: job.parallel === null ? null : JSON.stringify(job.parallel),
-    spec: JSON.stringify(job.spec),
-    trigger_spec: job.trigger === null ? null : JSON.stringify(job.trigger),
-    child_pipeline_id: job.childPipelineId,
-    runner_id: job.runnerId,
-    acknowledged: job.acknowledged ? 1 : 0,
-    token_hash: job.tokenHash,
-    exit_code: job.exitCode,
-    failure_reason: job.failureReason,
-    trace_size: job.traceSize,
-    created_at: job.createdAt,
-    queued_at: job.queuedAt,
-    assigned_at: job.assignedAt,
-    started_at: job.startedAt,
-    finished_at: job.finishedAt,
-    scheduled_at: job.scheduledAt,
-    heartbeat_at: job.heartbeatAt,
-  };
+type NewJobRow = Omit<JobRecord, "id" | "pipelineId">;
+
+/** Each column of a job INSERT with its value; JSON and booleans encoded. One list, so order cannot drift. */
+const JOB_INSERT: readonly (readonly [string, (job: NewJobRow) => unknown])[] = [
+  ["project_id", (j) => j.projectId],
+  ["name", (j) => j.name],
+  ["stage", (j) => j.stage],
+  ["stage_index", (j) => j.stageIndex],
+  ["status", (j) => j.status],
+  ["needs", (j) => (j.needs === null ? null : JSON.stringify(j.needs))],
+  ["dependencies", (j) => (j.dependencies === null ? null : JSON.stringify(j.dependencies))],
+  ["parent_needs", (j) => JSON.stringify(j.parentNeeds ?? [])],
+  ["when_", (j) => j.when],
+  ["start_in", (j) => j.startInSeconds],
+  ["allow_failure", (j) => (j.allowFailure ? 1 : 0)],
+  ["allow_failure_exit_codes", (j) => JSON.stringify(j.allowFailureExitCodes)],
+  ["retry", (j) => JSON.stringify(j.retry)],
+  ["attempt", (j) => j.attempt],
+  ["retried", (j) => (j.retried ? 1 : 0)],
+  ["timeout", (j) => j.timeoutSeconds],
+  ["tags", (j) => JSON.stringify(j.tags)],
+  ["parallel", (j) => (j.parallel === null ? null : JSON.stringify(j.parallel))],
+  ["spec", (j) => JSON.stringify(j.spec)],
+  ["trigger_spec", (j) => (j.trigger === null ? null : JSON.stringify(j.trigger))],
+  ["child_pipeline_id", (j) => j.childPipelineId],
+  ["runner_id", (j) => j.runnerId],
+  ["acknowledged", (j) => (j.acknowledged ? 1 : 0)],
+  ["token_hash", (j) => j.tokenHash],
+  ["exit_code", (j) => j.exitCode],
+  ["failure_reason", (j) => j.failureReason],
+  ["created_at", (j) => j.createdAt],
+  ["queued_at", (j) => j.queuedAt],
+  ["assigned_at", (j) => j.assignedAt],
+  ["started_at", (j) => j.startedAt],
+  ["finished_at", (j) => j.finishedAt],
+  ["scheduled_at", (j) => j.scheduledAt],
+  ["heartbeat_at", (j) => j.heartbeatAt],
+];
+
+export const JOB_INSERT_SQL = `INSERT INTO jobs (pipeline_id, ${JOB_INSERT.map(([c]) => c).join(", ")})
+  VALUES (?, ${JOB_INSERT.map(() => "?").join(", ")})`;
+
+/** Parameters of `JOB_INSERT_SQL`, in its column order. */
+export function jobInsertValues(pipelineId: number, job: NewJobRow): unknown[] {
+  const values: unknown[] = [pipelineId];
+  for (const [, value] of JOB_INSERT) values.push(value(job));
+  return values;
 }
+
+/**
+ * A job's trace size is where its last chunk ends: derived from the chunks, so one INSERT appends and
+ * no second write keeps a copy in step.
+ */
+export const TRACE_SIZE_OF = (jobId: string) =>
+  `COALESCE((SELECT t.offset + length(t.data) FROM trace_chunks t WHERE t.job_id = ${jobId}
+     ORDER BY t.offset DESC LIMIT 1), 0)`;
+
+/** Job rows with their derived `trace_size`, as `toJob` reads them. */
+export const SELECT_JOBS = `SELECT jobs.*, ${TRACE_SIZE_OF("jobs.id")} AS trace_size FROM jobs`;
 
 /** JobPatch field → column. Typed so a new patch field fails to compile until mapped. */
 export const JOB_PATCH_COLUMNS = {
@@ -201,6 +221,44 @@ export const JOB_PATCH_COLUMNS = {
   heartbeatAt: "heartbeat_at",
 } as const;
 
-export function sqlValue(v: unknown): unknown {
-  return typeof v === "boolean" ? (v ? 1 : 0) : v;
+type PatchField = keyof typeof JOB_PATCH_COLUMNS;
+const PATCH_FIELDS = Object.keys(JOB_PATCH_COLUMNS) as PatchField[];
+
+/** An UPDATE for one set of patched fields: built once per set, a handful of sets recur. */
+export interface PatchStatement {
+  readonly sql: string;
+  readonly fields: readonly PatchField[];
+}
+
+const patchStatements = new Map<number, PatchStatement>();
+
+/** The statement for the fields `patch` sets, or undefined when it sets none. */
+export function patchStatementFor(patch: JobPatch): PatchStatement | undefined {
+  let mask = 0;
+  for (let i = 0; i < PATCH_FIELDS.length; i++) {
+    const field = PATCH_FIELDS[i];
+    if (field !== undefined && patch[field] !== undefined) mask |= 1 << i;
+  }
+  if (mask === 0) return undefined;
+  let statement = patchStatements.get(mask);
+  if (statement === undefined) {
+    const fields = PATCH_FIELDS.filter((_, i) => (mask & (1 << i)) !== 0);
+    statement = {
+      sql: `UPDATE jobs SET ${fields.map((f) => `${JOB_PATCH_COLUMNS[f]} = ?`).join(", ")} WHERE id = ?`,
+      fields,
+    };
+    patchStatements.set(mask, statement);
+  }
+  return statement;
+}
+
+/** Parameters of a patch statement: the fields' values (booleans as 0/1), then the job id. */
+export function patchValues(statement: PatchStatement, patch: JobPatch): unknown[] {
+  const values: unknown[] = [];
+  for (const f of statement.fields) {
+    const v = patch[f];
+    values.push(typeof v === "boolean" ? (v ? 1 : 0) : v);
+  }
+  values.push(patch.id);
+  return values;
 }

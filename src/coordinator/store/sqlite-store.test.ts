@@ -207,7 +207,45 @@ describe("SqliteStore", () => {
     expect(await store.appendTrace(id, 3, Buffer.from("xx"))).toEqual({ ok: false, size: 6 });
     expect(await store.appendTrace(id, 6, Buffer.from("world"))).toEqual({ ok: true, size: 11 });
     expect((await store.readTrace(id)).toString()).toBe("hello world");
+    expect(await store.appendTrace(id, 11, Buffer.alloc(0))).toEqual({ ok: true, size: 11 });
+    expect(await store.appendTrace(id, 12, Buffer.alloc(0))).toEqual({ ok: false, size: 11 });
     expect((await store.getJob(id))?.traceSize).toBe(11);
+    expect((await store.listJobs(jobs[0]?.pipelineId ?? 0)).map((j) => j.traceSize)).toEqual([11]);
+  });
+
+  it("derives a trace's size from its chunks: a second connection appends where the first stopped", async () => {
+    const { jobs } = await seedPipeline(["a", "b"]);
+    const [a, b] = jobs.map((j) => j.id);
+    if (a === undefined || b === undefined) throw new Error("no jobs");
+    await store.appendTrace(a, 0, Buffer.from("abc"));
+    await store.committed();
+    const other = SqliteStore.open(file);
+    try {
+      expect(await other.appendTrace(a, 0, Buffer.from("x"))).toEqual({ ok: false, size: 3 });
+      expect(await other.appendTrace(a, 3, Buffer.from("def"))).toEqual({ ok: true, size: 6 });
+    } finally {
+      await other.close();
+    }
+    expect(await store.appendTrace(a, 6, Buffer.from("g"))).toEqual({ ok: true, size: 7 });
+    expect((await store.readTrace(a)).toString()).toBe("abcdefg");
+    expect((await store.getJob(b))?.traceSize).toBe(0);
+    await store.close();
+    const db = new Database(file, { readonly: true });
+    try {
+      const columns = db.prepare("PRAGMA table_info(jobs)").all() as { name: string }[];
+      expect(columns.map((c) => c.name)).not.toContain("trace_size");
+      const plan = db
+        .prepare(
+          "EXPLAIN QUERY PLAN SELECT offset + length(data) FROM trace_chunks WHERE job_id = ? ORDER BY offset DESC LIMIT 1",
+        )
+        .all(a) as { detail: string }[];
+      // The primary key finds the last chunk; no scan of the job's chunks, no sort.
+      expect(plan.map((p) => p.detail).join(" ")).toMatch(/USING PRIMARY KEY/);
+      expect(plan.map((p) => p.detail).join(" ")).not.toMatch(/TEMP B-TREE/);
+    } finally {
+      db.close();
+      store = SqliteStore.open(file);
+    }
   });
 
   it("keeps runners, registration tokens, artifacts and dotenv variables", async () => {

@@ -17,10 +17,13 @@ import type {
 } from "../types.js";
 import { MIGRATIONS, type Migration } from "./migrations.js";
 import {
-  JOB_PATCH_COLUMNS,
-  jobColumns,
+  JOB_INSERT_SQL,
+  jobInsertValues,
+  patchStatementFor,
+  patchValues,
   type Row,
-  sqlValue,
+  SELECT_JOBS,
+  TRACE_SIZE_OF,
   toArtifact,
   toJob,
   toPipeline,
@@ -42,7 +45,13 @@ import type {
 
 type Statement = Database.Statement<unknown[], unknown>;
 
-const JOB_INSERT_COLUMNS = Object.keys(jobColumns(0, emptyJobForColumns()));
+/**
+ * Appends a chunk only where the stored trace ends: the check and the write are one statement, so an
+ * append is atomic without a savepoint and the size is never kept twice.
+ */
+const APPEND_TRACE_SQL = `INSERT INTO trace_chunks (job_id, offset, data)
+  SELECT ?, ?, ? WHERE ? = ${TRACE_SIZE_OF("?")}`;
+const TRACE_SIZE_SQL = `SELECT ${TRACE_SIZE_OF("?")} AS size`;
 
 export class SqliteStore implements Store {
   private readonly db: Database.Database;
@@ -286,9 +295,7 @@ export class SqliteStore implements Store {
   }
 
   private insertJob(pipelineId: number, job: NewJob): JobRecord {
-    const cols = jobColumns(pipelineId, job);
-    const sql = `INSERT INTO jobs (${JOB_INSERT_COLUMNS.join(", ")}) VALUES (${JOB_INSERT_COLUMNS.map(() => "?").join(", ")})`;
-    const res = this.stmt(sql).run(...JOB_INSERT_COLUMNS.map((c) => cols[c]));
+    const res = this.stmt(JOB_INSERT_SQL).run(...jobInsertValues(pipelineId, job));
     return { ...job, parentNeeds: job.parentNeeds ?? [], id: Number(res.lastInsertRowid), pipelineId };
   }
 
@@ -302,16 +309,16 @@ export class SqliteStore implements Store {
   }
 
   async getJob(id: number): Promise<JobRecord | undefined> {
-    const row = this.one("SELECT * FROM jobs WHERE id = ?", id);
+    const row = this.one(`${SELECT_JOBS} WHERE id = ?`, id);
     return row && toJob(row);
   }
 
   async listJobs(pipelineId: number): Promise<JobRecord[]> {
-    return this.all("SELECT * FROM jobs WHERE pipeline_id = ? ORDER BY id", pipelineId).map(toJob);
+    return this.all(`${SELECT_JOBS} WHERE pipeline_id = ? ORDER BY id`, pipelineId).map(toJob);
   }
 
   async findJobByTokenHash(tokenHash: string): Promise<JobRecord | undefined> {
-    const row = this.one("SELECT * FROM jobs WHERE token_hash = ?", tokenHash);
+    const row = this.one(`${SELECT_JOBS} WHERE token_hash = ?`, tokenHash);
     return row && toJob(row);
   }
 
@@ -348,12 +355,8 @@ export class SqliteStore implements Store {
   }
 
   private patchJob(patch: JobPatch): void {
-    const keys = (Object.keys(JOB_PATCH_COLUMNS) as (keyof typeof JOB_PATCH_COLUMNS)[]).filter(
-      (k) => patch[k] !== undefined,
-    );
-    if (keys.length === 0) return;
-    const sql = `UPDATE jobs SET ${keys.map((k) => `${JOB_PATCH_COLUMNS[k]} = ?`).join(", ")} WHERE id = ?`;
-    this.stmt(sql).run(...keys.map((k) => sqlValue(patch[k])), patch.id);
+    const statement = patchStatementFor(patch);
+    if (statement !== undefined) this.stmt(statement.sql).run(...patchValues(statement, patch));
   }
 
   async claimJob(jobId: number, runnerId: number, tokenHash: string, at: number): Promise<boolean> {
@@ -367,15 +370,12 @@ export class SqliteStore implements Store {
   }
 
   async appendTrace(jobId: number, offset: number, data: Uint8Array): Promise<TraceAppend> {
-    return this.write((): TraceAppend => {
-      const row = this.one("SELECT trace_size FROM jobs WHERE id = ?", jobId);
-      const size = Number(row?.trace_size ?? 0);
-      if (offset !== size) return { ok: false, size };
-      if (data.byteLength === 0) return { ok: true, size };
-      this.stmt("INSERT INTO trace_chunks (job_id, offset, data) VALUES (?, ?, ?)").run(jobId, offset, data);
-      this.stmt("UPDATE jobs SET trace_size = ? WHERE id = ?").run(size + data.byteLength, jobId);
-      return { ok: true, size: size + data.byteLength };
-    }, true);
+    if (data.byteLength > 0) {
+      const appended = this.write(() => this.stmt(APPEND_TRACE_SQL).run(jobId, offset, data, offset, jobId));
+      if (appended.changes === 1) return { ok: true, size: offset + data.byteLength };
+    }
+    const size = Number(this.one(TRACE_SIZE_SQL, jobId)?.size ?? 0);
+    return { ok: offset === size, size };
   }
 
   async readTrace(jobId: number): Promise<Buffer> {
@@ -432,51 +432,4 @@ export class SqliteStore implements Store {
     this.commitGroup();
     if (this.db.open) this.db.close();
   }
-}
-
-function emptyJobForColumns(): NewJob {
-  return {
-    projectId: 0,
-    name: "",
-    stage: "",
-    stageIndex: 0,
-    status: "created",
-    needs: null,
-    dependencies: null,
-    when: "on_success",
-    startInSeconds: 0,
-    allowFailure: false,
-    allowFailureExitCodes: [],
-    retry: { max: 0, when: [], exitCodes: [] },
-    attempt: 1,
-    retried: false,
-    timeoutSeconds: 0,
-    tags: [],
-    parallel: null,
-    spec: {
-      beforeScript: [],
-      script: [],
-      afterScript: [],
-      image: null,
-      services: [],
-      artifacts: [],
-      cache: [],
-      variables: [],
-    },
-    trigger: null,
-    childPipelineId: null,
-    runnerId: null,
-    acknowledged: false,
-    tokenHash: null,
-    exitCode: null,
-    failureReason: null,
-    traceSize: 0,
-    createdAt: 0,
-    queuedAt: null,
-    assignedAt: null,
-    startedAt: null,
-    finishedAt: null,
-    scheduledAt: null,
-    heartbeatAt: null,
-  };
 }

@@ -1,4 +1,5 @@
 /** Builders for submitted jobs and job records in tests: every field defaulted, override what matters. */
+import { unrunJobState } from "../state/unrun-job-state.js";
 import type { JobRecord, JobScriptSpec, SubmittedJob } from "../types.js";
 
 export const EMPTY_SPEC: JobScriptSpec = {
@@ -46,22 +47,9 @@ export function jobRecord(
     pipelineId: 1,
     projectId: 1,
     stageIndex,
+    ...unrunJobState(0),
     status: "success",
-    attempt: 1,
-    retried: false,
-    childPipelineId: null,
-    runnerId: null,
     acknowledged: true,
-    tokenHash: null,
     exitCode: 0,
-    failureReason: null,
-    traceSize: 0,
-    createdAt: 0,
-    queuedAt: null,
-    assignedAt: null,
-    startedAt: null,
-    finishedAt: null,
-    scheduledAt: null,
-    heartbeatAt: null,
   };
 }

@@ -1,0 +1,88 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { RunfleetError } from "../../errors/index.js";
+import { SqliteStore } from "../store/sqlite-store.js";
+import { submittedJob } from "../testing/job-fixtures.js";
+import type { ProjectRecord } from "../types.js";
+import { type NewPipelineInput, PipelineEngine } from "./pipeline-engine.js";
+
+describe("PipelineEngine creating a pipeline", () => {
+  let dir: string;
+  let store: SqliteStore;
+  let project: ProjectRecord;
+
+  beforeEach(async () => {
+    dir = mkdtempSync(join(tmpdir(), "runfleet-engine-"));
+    store = SqliteStore.open(join(dir, "c.db"));
+    project = await store.createProject({
+      path: "g/app",
+      name: "app",
+      repoDir: dir,
+      gitDir: dir,
+      createdAt: 1,
+    });
+  });
+  afterEach(async () => {
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  function input(): NewPipelineInput {
+    return {
+      project,
+      submission: {
+        stages: ["build", "test"],
+        variables: [],
+        jobs: [submittedJob("a", { stage: "build" }), submittedJob("b", { stage: "test" })],
+      },
+      pipeline: {
+        projectId: project.id,
+        parentPipelineId: null,
+        parentJobId: null,
+        ref: "main",
+        sha: "a".repeat(40),
+        beforeSha: "0".repeat(40),
+        refType: "branch",
+        source: "push",
+        userVariables: [],
+      },
+    };
+  }
+
+  it("stores the first stage already pending and announces it once as queued", async () => {
+    const engine = new PipelineEngine(store, () => 7);
+    const seen: string[] = [];
+    engine.subscribe((e) => {
+      if (e.type === "job") seen.push(`${e.job.name}:${e.job.status}`);
+    });
+    const pipeline = await engine.createPipeline(input());
+    await store.committed();
+    expect(pipeline.status).toBe("pending");
+    expect((await store.listJobs(pipeline.id)).map((j) => [j.name, j.status, j.queuedAt])).toEqual([
+      ["a", "pending", 7],
+      ["b", "created", null],
+    ]);
+    expect(seen).toEqual(["a:pending", "b:created"]);
+    expect(engine.queuedJobs().map((j) => j.name)).toEqual(["a"]);
+  });
+
+  it("leaves the jobs of a pipeline that could not start as submitted", async () => {
+    const engine = new PipelineEngine(store, () => 7);
+    engine.setAfterInsert(async () => {
+      throw new RunfleetError("UNAVAILABLE", "cannot pin the ref");
+    });
+    await expect(engine.createPipeline(input())).rejects.toThrow(/cannot pin the ref/);
+    await store.committed();
+    const [stored] = await store.listActivePipelines();
+    expect(stored).toBeUndefined();
+    const jobs = await store.listJobs(1);
+    expect(jobs.map((j) => [j.name, j.status, j.queuedAt])).toEqual([
+      ["a", "created", null],
+      ["b", "created", null],
+    ]);
+    expect((await store.getPipeline(1))?.status).toBe("failed");
+    expect(engine.queuedJobs()).toEqual([]);
+  });
+});
