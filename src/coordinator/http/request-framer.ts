@@ -99,8 +99,7 @@ export class RequestFramer {
     // Over the limit: node:http answers 413 the way it always has.
     if (length > served.limit) return { kind: "handoff", reason: "body too large" };
     this.buf = buf.subarray(end + 4);
-    const close = headerTokens(head.headers.get("connection")).includes("close");
-    this.waiting = { head, route: served.route, close, length };
+    this.waiting = { head, route: served.route, close: connectionHas(head, "close"), length };
     return this.next();
   }
 
@@ -118,6 +117,15 @@ function unservable(head: RequestHead): string | undefined {
   if (!h.has("host")) return "no Host";
   if (h.has("transfer-encoding")) return "transfer-encoding";
   if (h.has("expect")) return "expect";
-  if (h.has("upgrade") || headerTokens(h.get("connection")).includes("upgrade")) return "upgrade";
+  if (h.has("upgrade") || connectionHas(head, "upgrade")) return "upgrade";
   return undefined;
+}
+
+/** Whether the `Connection` header names `token`; a runner's plain `keep-alive` is answered at once. */
+function connectionHas(head: RequestHead, token: "close" | "upgrade"): boolean {
+  const value = head.headers.get("connection");
+  if (value === undefined) return false;
+  const lower = value.toLowerCase();
+  if (lower === "keep-alive") return false;
+  return lower === token || headerTokens(lower).includes(token);
 }
