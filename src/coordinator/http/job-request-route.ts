@@ -5,10 +5,11 @@
 import { Headers } from "../../protocol/index.js";
 import type { Hangup } from "../dispatch/hangup.js";
 import { buildPayload, repoUrlFor } from "../payload/build-payload.js";
+import { payloadJson } from "../payload/payload-json.js";
 import { hashToken } from "../tokens.js";
 import type { ArtifactRecord, DotenvVariable, JobRecord, PipelineRecord, RunnerRecord } from "../types.js";
 import type { ApiContext } from "./api-context.js";
-import { FORBIDDEN, json, message, type Reply } from "./http-io.js";
+import { FORBIDDEN, message, type Reply } from "./http-io.js";
 import { type JsonObject, optionalString, requiredString } from "./validate.js";
 
 /** Runner contact is written at most this often: a busy runner polls many times a second. */
@@ -32,7 +33,11 @@ export async function requestJob(ctx: ApiContext, body: JsonObject, hangup: Hang
     case "conflict":
       return message(409, "409 Conflict");
     case "job":
-      return json(201, await payloadFor(ctx, outcome.job, runner, outcome.token));
+      return {
+        status: 201,
+        headers: { "Content-Type": "application/json" },
+        body: payloadJson(await payloadFor(ctx, outcome.job, runner, outcome.token)),
+      };
     default: {
       const never: never = outcome;
       throw new Error(`unknown dispatch outcome ${JSON.stringify(never)}`);

@@ -2,8 +2,8 @@
  * The predefined `CI_*` variables GitLab itself sends in a job payload (the runner adds its own), and
  * the precedence of everything else: pipeline-level variables (the planner's predefined ones or
  * configuration globals), the coordinator's own predefined ones, the job's own, dotenv reports of its
- * dependencies, then variables given for the run. The runner applies
- * "last definition wins".
+ * dependencies, then variables given for the run. The runner applies "last definition wins". What the
+ * jobs of a pipeline share is worked out once per pipeline and runner (`sharedVariables`).
  */
 import { expandForRunner } from "../../plan/index.js";
 import type { JobVariable } from "../../protocol/index.js";
@@ -15,6 +15,7 @@ import type {
   RunnerRecord,
   SubmittedVariable,
 } from "../types.js";
+import { rememberJson } from "./payload-json.js";
 
 export interface VariableContext {
   readonly job: JobRecord;
@@ -56,8 +57,14 @@ function fromSubmitted(v: SubmittedVariable): JobVariable {
   };
 }
 
+/** Every predefined variable of the job: the pipeline's and runner's (shared by its jobs), then the job's own. */
 export function predefinedVariables(ctx: VariableContext): JobVariable[] {
-  const { job, pipeline, project, runner, serverUrl } = ctx;
+  return [...sharedPredefined(ctx), ...jobPredefined(ctx)];
+}
+
+/** Predefined variables that are the same for every job of a pipeline on one runner. */
+function sharedPredefined(ctx: VariableContext): JobVariable[] {
+  const { pipeline, project, runner, serverUrl } = ctx;
   const base = serverUrl.origin;
   const projectUrl = `${base}/${project.path}`;
   const namespace = project.path.includes("/") ? project.path.slice(0, project.path.lastIndexOf("/")) : "";
@@ -71,15 +78,6 @@ export function predefinedVariables(ctx: VariableContext): JobVariable[] {
     pub("CI_SERVER_PROTOCOL", serverUrl.protocol.replace(":", "")),
     pub("CI_SERVER_NAME", "Runfleet"),
     pub("CI_API_V4_URL", `${base}/api/v4`),
-    pub("CI_JOB_ID", String(job.id)),
-    pub("CI_JOB_URL", `${projectUrl}/-/jobs/${job.id}`),
-    secret("CI_JOB_TOKEN", ctx.token),
-    pub("CI_JOB_STARTED_AT", new Date(ctx.startedAt).toISOString()),
-    pub("CI_JOB_NAME", job.name),
-    pub("CI_JOB_NAME_SLUG", slugify(job.name)),
-    pub("CI_JOB_STAGE", job.stage),
-    pub("CI_JOB_TIMEOUT", String(job.timeoutSeconds)),
-    pub("CI_NODE_TOTAL", String(job.parallel?.total ?? 1)),
     pub("CI_PIPELINE_ID", String(pipeline.id)),
     pub("CI_PIPELINE_IID", String(pipeline.iid)),
     pub("CI_PIPELINE_SOURCE", pipeline.source),
@@ -102,9 +100,7 @@ export function predefinedVariables(ctx: VariableContext): JobVariable[] {
     pub("CI_PROJECT_URL", projectUrl),
     pub("CI_PROJECT_VISIBILITY", "private"),
     pub("CI_CONFIG_PATH", ".gitlab-ci.yml"),
-    secret("CI_REPOSITORY_URL", ctx.repoUrl),
     pub("CI_REGISTRY_USER", "gitlab-ci-token"),
-    secret("CI_REGISTRY_PASSWORD", ctx.token),
     pub("CI_RUNNER_ID", String(runner.id)),
     pub("CI_RUNNER_DESCRIPTION", runner.description),
     pub("CI_RUNNER_TAGS", JSON.stringify(runner.tags)),
@@ -113,23 +109,108 @@ export function predefinedVariables(ctx: VariableContext): JobVariable[] {
   // The pipeline's own user (the planner's GITLAB_USER_LOGIN, from whoever started it) wins.
   if (!pipeline.variables.some((v) => v.key === "GITLAB_USER_LOGIN"))
     vars.push(pub("GITLAB_USER_LOGIN", "runfleet"));
-  if (job.parallel !== null) vars.push(pub("CI_NODE_INDEX", String(job.parallel.index)));
-  if (job.when === "manual") vars.push(pub("CI_JOB_MANUAL", "true"));
   if (pipeline.parentPipelineId !== null) {
     vars.push(pub("CI_PIPELINE_TRIGGERED", "true"));
   }
   return vars;
 }
 
+/** Predefined variables of this job alone: its id, name, token and place in a `parallel` job. */
+function jobPredefined(ctx: VariableContext): JobVariable[] {
+  const { job, project, serverUrl } = ctx;
+  const vars: JobVariable[] = [
+    pub("CI_JOB_ID", String(job.id)),
+    pub("CI_JOB_URL", `${serverUrl.origin}/${project.path}/-/jobs/${job.id}`),
+    secret("CI_JOB_TOKEN", ctx.token),
+    pub("CI_JOB_STARTED_AT", new Date(ctx.startedAt).toISOString()),
+    pub("CI_JOB_NAME", job.name),
+    pub("CI_JOB_NAME_SLUG", slugify(job.name)),
+    pub("CI_JOB_STAGE", job.stage),
+    pub("CI_JOB_TIMEOUT", String(job.timeoutSeconds)),
+    pub("CI_NODE_TOTAL", String(job.parallel?.total ?? 1)),
+    secret("CI_REPOSITORY_URL", ctx.repoUrl),
+    secret("CI_REGISTRY_PASSWORD", ctx.token),
+  ];
+  if (job.parallel !== null) vars.push(pub("CI_NODE_INDEX", String(job.parallel.index)));
+  if (job.when === "manual") vars.push(pub("CI_JOB_MANUAL", "true"));
+  return vars;
+}
+
+/**
+ * What every job of a pipeline sends first — the pipeline's variables, then the shared predefined
+ * ones — with earlier definitions already dropped. Built once per pipeline and runner: the instances
+ * of a `parallel` job differ only in what comes after it.
+ */
+interface SharedVariables {
+  readonly pipeline: PipelineRecord;
+  readonly project: ProjectRecord;
+  readonly runner: RunnerRecord;
+  readonly serverUrl: string;
+  readonly variables: readonly JobVariable[];
+  readonly keys: ReadonlySet<string>;
+  /** Some value refers to a variable: the job's list is then expanded as a whole. */
+  readonly referring: boolean;
+}
+
+/** Records are replaced, never changed, so the same objects mean the same variables. */
+const SHARED_ENTRIES = 64;
+const sharedEntries = new Map<string, SharedVariables>();
+
+function sharedVariables(ctx: VariableContext): SharedVariables {
+  const key = `${ctx.pipeline.id}/${ctx.runner.id}`;
+  const hit = sharedEntries.get(key);
+  if (
+    hit !== undefined &&
+    hit.pipeline === ctx.pipeline &&
+    hit.project === ctx.project &&
+    hit.runner === ctx.runner &&
+    hit.serverUrl === ctx.serverUrl.href
+  ) {
+    return hit;
+  }
+  const variables = lastDefinitions([...ctx.pipeline.variables.map(fromSubmitted), ...sharedPredefined(ctx)]);
+  const entry: SharedVariables = {
+    pipeline: ctx.pipeline,
+    project: ctx.project,
+    runner: ctx.runner,
+    serverUrl: ctx.serverUrl.href,
+    variables,
+    keys: new Set(variables.map((v) => v.key)),
+    referring: variables.some(refers),
+  };
+  rememberJson(variables);
+  if (!sharedEntries.has(key) && sharedEntries.size >= SHARED_ENTRIES) {
+    const oldest = sharedEntries.keys().next();
+    if (oldest.done !== true) sharedEntries.delete(oldest.value);
+  }
+  sharedEntries.set(key, entry);
+  return entry;
+}
+
+function refers(v: JobVariable): boolean {
+  return v.value.includes("$");
+}
+
+/**
+ * The job's variables in GitLab's precedence: pipeline-level variables (the planner's predefined ones
+ * or configuration globals), the coordinator's predefined ones, the job's own, dotenv reports of its
+ * dependencies, then variables given for the run — one definition per key (masked ones kept).
+ */
 export function jobVariables(ctx: VariableContext): JobVariable[] {
-  const all = expandedForRunner([
-    ...ctx.pipeline.variables.map(fromSubmitted),
-    ...predefinedVariables(ctx),
+  const shared = sharedVariables(ctx);
+  const own = [
+    ...jobPredefined(ctx),
     ...ctx.job.spec.variables.map(fromSubmitted),
     ...ctx.dotenv.map((d) => pub(d.key, d.value)),
     ...ctx.pipeline.userVariables.map(fromSubmitted),
-  ]);
-  return lastDefinitions(all);
+  ];
+  if (shared.referring || own.some(refers)) {
+    return lastDefinitions(expandedForRunner([...shared.variables, ...own]));
+  }
+  const ownLast = lastDefinitions(own);
+  if (!own.some((v) => shared.keys.has(v.key))) return [...shared.variables, ...ownLast];
+  const overridden = new Set(own.map((v) => v.key));
+  return [...shared.variables.filter((v) => v.masked || !overridden.has(v.key)), ...ownLast];
 }
 
 /**
