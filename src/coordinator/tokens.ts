@@ -28,20 +28,23 @@ export function newToken(kind: TokenKind): string {
 /**
  * Digests of tokens seen lately. A job's token arrives with its acknowledgement, every trace patch and
  * its final update, and a runner's with every poll; the digest of a string never changes, so a
- * bounded memo (oldest dropped first) answers most calls without hashing.
+ * bounded memo answers most calls without hashing. Two generations bound it: when the young one is
+ * full it becomes the old one and the oldest is dropped whole — evicting entry by entry from a Map's
+ * front walks past every earlier deletion.
  */
-const RECENT_DIGESTS = 8192;
-const recent = new Map<string, string>();
+const GENERATION_SIZE = 4096;
+let young = new Map<string, string>();
+let old = new Map<string, string>();
 
 export function hashToken(token: string): string {
-  const known = recent.get(token);
+  const known = young.get(token);
   if (known !== undefined) return known;
-  const digest = hash("sha256", token, "hex");
-  if (recent.size >= RECENT_DIGESTS) {
-    const oldest = recent.keys().next();
-    if (oldest.done !== true) recent.delete(oldest.value);
+  const digest = old.get(token) ?? hash("sha256", token, "hex");
+  if (young.size >= GENERATION_SIZE) {
+    old = young;
+    young = new Map();
   }
-  recent.set(token, digest);
+  young.set(token, digest);
   return digest;
 }
 
