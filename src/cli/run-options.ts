@@ -27,6 +27,10 @@ Options:
   --cwd D             directory to start from (default: the current directory)
   --concurrency N     jobs run at once (default: ${JOBS_PER_CORE} per CPU core, here ${defaultConcurrency()})
   --var K=V           pipeline variable (repeatable)
+  --variables-file F  the project's CI/CD variables (relative to --cwd; default: .gitlab-ci-local-variables.yml
+                      in the project when there): YAML KEY: value, or KEY: { values: { SCOPE: value },
+                      type: file, masked: true, raw: true } with environment scopes (*, names,
+                      review/*), or dotenv KEY=value lines
   --ref R             branch the pipeline runs for (default: the checked-out branch)
   --source S          pipeline source: ${PIPELINE_SOURCES.join(", ")} (default: push)
   --quiet             job events and the summary only, no job output
@@ -54,6 +58,7 @@ const RUN_FLAGS = {
   cwd: { type: "string" },
   concurrency: { type: "string" },
   var: { type: "string", multiple: true },
+  "variables-file": { type: "string" },
   ref: { type: "string" },
   source: { type: "string" },
   quiet: { type: "boolean" },
@@ -92,6 +97,7 @@ export function parseRunOptions(args: readonly string[], cwd: string = process.c
     ["--cwd", v.cwd],
     ["--ref", v.ref],
     ["--report", v.report],
+    ["--variables-file", v["variables-file"]],
     ["--image", v.image],
   ] as const) {
     if (value === "") throw usage(`${flag} needs a value`);
@@ -102,6 +108,7 @@ export function parseRunOptions(args: readonly string[], cwd: string = process.c
     cwd: v.cwd === undefined ? cwd : resolveFrom(cwd, v.cwd),
     concurrency,
     variables,
+    variablesFile: v["variables-file"],
     ref: v.ref,
     source,
     quiet: v.quiet ?? false,

@@ -3,6 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { submittedJob } from "./testing/job-fixtures.js";
 import { ProtocolClient } from "./testing/protocol-client.js";
 import { startTestCoordinator, type TestSetup } from "./testing/test-coordinator.js";
+import type { SubmittedVariable } from "./types.js";
 
 describe("GitLab Runner API", () => {
   let t: TestSetup;
@@ -228,6 +229,55 @@ describe("GitLab Runner API", () => {
     // `other` is not a dependency of `test`, and a wrong token gets nothing.
     expect((await client.downloadArtifact(other.id, test.token)).status).toBe(403);
     expect((await client.downloadArtifact(build.id, "glcbt-nope")).status).toBe(403);
+  });
+
+  it("places project variables above the job's own and dotenv, below the run's, masked ones masked", async () => {
+    const project = (key: string, value: string, extra: Partial<SubmittedVariable> = {}) => ({
+      key,
+      value,
+      ...extra,
+    });
+    const spec = (variables: SubmittedVariable[], projectVariables: SubmittedVariable[]) => ({
+      ...submittedJob("x").spec,
+      variables,
+      projectVariables,
+    });
+    await t.coordinator.submitPipeline({
+      projectId: t.project.id,
+      commit: { ref: "main", sha: t.sha },
+      plan: {
+        stages: ["build", "test"],
+        variables: [],
+        jobs: [
+          submittedJob("build", { stage: "build" }),
+          submittedJob("test", {
+            stage: "test",
+            spec: spec(
+              [project("FROM_JOB", "job"), project("FROM_DOTENV", "job")],
+              [
+                project("FROM_JOB", "project"),
+                project("FROM_DOTENV", "project"),
+                project("FROM_RUN", "project"),
+                project("SECRET", "hunter22", { masked: true }),
+              ],
+            ),
+          }),
+        ],
+      },
+      variables: [{ key: "FROM_RUN", value: "run" }],
+    });
+    const build = await client.nextJob();
+    await client.update(build.id, build.token, { state: "running" });
+    const dotenv = Buffer.from((await import("node:zlib")).gzipSync("FROM_DOTENV=dotenv\n"));
+    const upload = { artifact_type: "dotenv", artifact_format: "gzip" };
+    expect((await client.uploadArtifact(build.id, build.token, dotenv, upload, "d.env.gz")).status).toBe(201);
+    await client.update(build.id, build.token, { state: "success" });
+    const test = await client.nextJob();
+    const last = (key: string) => test.variables.filter((v) => v.key === key).at(-1);
+    expect(last("FROM_JOB")?.value).toBe("project");
+    expect(last("FROM_DOTENV")?.value).toBe("project");
+    expect(last("FROM_RUN")?.value).toBe("run");
+    expect(last("SECRET")).toMatchObject({ value: "hunter22", masked: true, public: false });
   });
 
   it("answers 409 when another coordinator on the same store took the job first", async () => {

@@ -14,6 +14,7 @@ import type { ChildPlanner } from "./coordinator.js";
 import { submissionFromPlan, userVariablesFromPlan } from "./from-plan.js";
 import { cacheKeyForFiles } from "./git-repo.js";
 import { collectFileCacheKeys } from "./plan-cache-keys.js";
+import type { JobRecord } from "./types.js";
 
 const run = promisify(execFile);
 
@@ -31,6 +32,14 @@ function overlayReader(path: string, text: string): FileReader {
     size: async (p) => (p === path ? Buffer.byteLength(text) : nodeFileReader.size(p)),
     listFiles: (dir) => nodeFileReader.listFiles(dir),
   };
+}
+
+/** The project variables a child made at run time is planned with: those its parent was planned with. */
+export function childProjectVariables(triggerJob: JobRecord): Pick<PlanContext, "projectVariables"> {
+  const trigger = triggerJob.trigger;
+  return trigger?.kind === "artifact" && trigger.projectVariables !== undefined
+    ? { projectVariables: trigger.projectVariables }
+    : {};
 }
 
 export const planDynamicChild: ChildPlanner = async ({ yaml, file, project, parent, triggerJob }) => {
@@ -51,6 +60,7 @@ export const planDynamicChild: ChildPlanner = async ({ yaml, file, project, pare
     defaultBranch: parent.ref,
     repositoryFiles: await filesAt(project.gitDir, parent.sha),
     variables: forwarded,
+    ...childProjectVariables(triggerJob),
     projectPath: project.path,
     projectName: project.name,
   };

@@ -5,9 +5,21 @@
  */
 import type { ArtifactsConfig, CacheConfig, ImageConfig, ServiceConfig } from "../config/types.js";
 import { environmentVariables } from "../plan/index.js";
-import type { PipelinePlan, PlannedJob, PlannedTrigger } from "../plan/types.js";
+import type {
+  JobProjectVariable,
+  PipelinePlan,
+  PlannedJob,
+  PlannedTrigger,
+  ProjectVariable,
+} from "../plan/types.js";
 import type { JobArtifact, JobCache, JobImage } from "../protocol/index.js";
-import type { PipelineSubmission, SubmittedJob, SubmittedVariable, TriggerSpec } from "./types.js";
+import type {
+  PipelineSubmission,
+  ScopedVariable,
+  SubmittedJob,
+  SubmittedVariable,
+  TriggerSpec,
+} from "./types.js";
 
 /** GitLab's default job timeout (a project setting there): one hour. */
 export const DEFAULT_JOB_TIMEOUT_SECONDS = 3600;
@@ -22,7 +34,7 @@ export function submissionFromPlan(
   return {
     stages: plan.stages,
     variables: toVariables(plan.predefinedVariables, []),
-    jobs: plan.jobs.map((job) => submittedJobFromPlan(job, cacheKeyFromFiles)),
+    jobs: plan.jobs.map((job) => submittedJobFromPlan(job, cacheKeyFromFiles, plan.projectVariables)),
   };
 }
 
@@ -39,7 +51,25 @@ function toVariables(vars: Readonly<Record<string, string>>, raw: readonly strin
   }));
 }
 
-function submittedJobFromPlan(job: PlannedJob, cacheKeyFromFiles: CacheKeyFromFiles): SubmittedJob {
+function fromProjectVariable(v: JobProjectVariable): SubmittedVariable {
+  return {
+    key: v.key,
+    value: v.value,
+    ...(v.masked ? { masked: true } : {}),
+    ...(v.file ? { file: true } : {}),
+    ...(v.raw ? { raw: true } : {}),
+  };
+}
+
+function toScopedVariable(v: ProjectVariable): ScopedVariable {
+  return { ...fromProjectVariable(v), environmentScope: v.environmentScope };
+}
+
+function submittedJobFromPlan(
+  job: PlannedJob,
+  cacheKeyFromFiles: CacheKeyFromFiles,
+  projectVariables: readonly ProjectVariable[] | undefined,
+): SubmittedJob {
   const allow = job.allowFailure;
   return {
     name: job.name,
@@ -74,12 +104,19 @@ function submittedJobFromPlan(job: PlannedJob, cacheKeyFromFiles: CacheKeyFromFi
         ...toVariables(job.globalVariables, job.rawVariables),
         ...toVariables(job.variables, job.rawVariables),
       ],
+      ...(job.projectVariables === undefined
+        ? {}
+        : { projectVariables: job.projectVariables.map(fromProjectVariable) }),
     },
-    trigger: job.trigger === undefined ? null : toTrigger(job.trigger, cacheKeyFromFiles),
+    trigger: job.trigger === undefined ? null : toTrigger(job.trigger, cacheKeyFromFiles, projectVariables),
   };
 }
 
-function toTrigger(trigger: PlannedTrigger, cacheKeyFromFiles: CacheKeyFromFiles): TriggerSpec {
+function toTrigger(
+  trigger: PlannedTrigger,
+  cacheKeyFromFiles: CacheKeyFromFiles,
+  projectVariables: readonly ProjectVariable[] | undefined,
+): TriggerSpec {
   const strategy = trigger.strategy === "depend" ? "depend" : "none";
   switch (trigger.kind) {
     case "project":
@@ -108,7 +145,15 @@ function toTrigger(trigger: PlannedTrigger, cacheKeyFromFiles: CacheKeyFromFiles
       }
       const artifact = trigger.include.find((i) => i.kind === "artifact");
       if (artifact !== undefined && artifact.kind === "artifact") {
-        return { kind: "artifact", strategy, job: artifact.job, artifact: artifact.artifact };
+        return {
+          kind: "artifact",
+          strategy,
+          job: artifact.job,
+          artifact: artifact.artifact,
+          ...(projectVariables === undefined
+            ? {}
+            : { projectVariables: projectVariables.map(toScopedVariable) }),
+        };
       }
       return {
         kind: "unsupported",

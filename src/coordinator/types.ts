@@ -41,6 +41,11 @@ export interface SubmittedVariable {
   readonly raw?: boolean;
 }
 
+/** A project variable with the environments it is for (`*`, a name, or a `*` pattern). */
+export interface ScopedVariable extends SubmittedVariable {
+  readonly environmentScope: string;
+}
+
 /** How a trigger job makes its child pipeline. */
 export type TriggerSpec =
   | {
@@ -58,6 +63,8 @@ export type TriggerSpec =
       readonly job: string;
       /** Path of the configuration file inside that archive. */
       readonly artifact: string;
+      /** The project variables the parent was planned with: the child is planned with them too. */
+      readonly projectVariables?: readonly ScopedVariable[];
     }
   | {
       /** A downstream pipeline this coordinator cannot create (another project): the job fails with why. */
@@ -76,6 +83,8 @@ export interface JobScriptSpec {
   readonly artifacts: readonly JobArtifact[];
   readonly cache: readonly JobCache[];
   readonly variables: readonly SubmittedVariable[];
+  /** Project variables scoped to the job's environment: above its own and dotenv, below the run's. */
+  readonly projectVariables?: readonly SubmittedVariable[];
 }
 
 export interface SubmittedJob {

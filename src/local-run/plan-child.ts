@@ -2,6 +2,7 @@ import { join } from "node:path";
 import { loadCiConfig, nodeFileReader } from "../config/index.js";
 import type { FileReader } from "../config/types.js";
 import type { ChildPlanner } from "../coordinator/coordinator.js";
+import { childProjectVariables } from "../coordinator/dynamic-child-planner.js";
 import { submissionFromPlan, userVariablesFromPlan } from "../coordinator/from-plan.js";
 import { cacheKeyForFiles } from "../coordinator/git-repo.js";
 import { collectFileCacheKeys } from "../coordinator/plan-cache-keys.js";
@@ -43,6 +44,7 @@ export async function planChildFromArtifact(project: Project, input: ChildInput)
     defaultBranch: parent.ref,
     repositoryFiles: files,
     variables,
+    ...childProjectVariables(input.triggerJob),
     projectPath: input.project.path,
     projectName: input.project.name,
   });

@@ -1,6 +1,6 @@
 import { userInfo } from "node:os";
 import { basename } from "node:path";
-import type { PipelineSource, PipelineUser, PlanContext } from "../plan/types.js";
+import type { PipelineSource, PipelineUser, PlanContext, ProjectVariable } from "../plan/types.js";
 import type { Project } from "./find-project.js";
 import { git } from "./git-command.js";
 import type { Snapshot } from "./snapshot.js";
@@ -13,6 +13,8 @@ export interface ContextInput {
   readonly ref: string | undefined;
   readonly source: PipelineSource;
   readonly variables: Readonly<Record<string, string>>;
+  /** The project's CI/CD variables (`--variables-file`). */
+  readonly projectVariables?: readonly ProjectVariable[];
 }
 
 /**
@@ -54,6 +56,9 @@ export async function buildPlanContext(input: ContextInput): Promise<PlanContext
     repositoryFiles: files,
     ...(changedFiles === undefined ? {} : { changedFiles }),
     variables: input.variables,
+    ...(input.projectVariables === undefined || input.projectVariables.length === 0
+      ? {}
+      : { projectVariables: input.projectVariables }),
     projectPath: `local/${projectName}`,
     projectName,
     commitMessage: message.trim(),

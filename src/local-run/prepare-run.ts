@@ -1,9 +1,11 @@
+import { existsSync } from "node:fs";
+import { join, resolve } from "node:path";
 import { loadCiConfig } from "../config/index.js";
 import { RunfleetError } from "../errors/index.js";
 import { chooseLocalExecutor, type EngineProbe, probeEngine } from "../executors/docker/index.js";
 import { expandVariables } from "../jobscript/index.js";
-import { planPipeline } from "../plan/index.js";
-import type { PipelinePlan, PlanContext, PlannedJob } from "../plan/types.js";
+import { planPipeline, unscopedValues } from "../plan/index.js";
+import type { PipelinePlan, PlanContext, PlannedJob, ProjectVariable } from "../plan/types.js";
 import { findConfigFile } from "./find-config-file.js";
 import { findProject, type Project, STATE_DIR_NAME } from "./find-project.js";
 import { git } from "./git-command.js";
@@ -12,6 +14,10 @@ import { buildPlanContext } from "./plan-context.js";
 import type { RunOptions } from "./run-options.js";
 import { selectJobs } from "./select-jobs.js";
 import { type Snapshot, snapshotProject } from "./snapshot.js";
+import { readVariablesFile } from "./variables-file.js";
+
+/** gitlab-ci-local's project variables file: read when no --variables-file names one. */
+export const GITLAB_CI_LOCAL_VARIABLES_FILE = ".gitlab-ci-local-variables.yml";
 
 export type Prepared =
   | {
@@ -44,6 +50,7 @@ export async function prepareRun(
     );
   }
   const configFile = await findConfigFile(options.cwd, project.root, options.file);
+  const projectVariables = await loadProjectVariables(options, project.root, notice);
   const snapshot = await snapshotProject(project, runId);
   const context = await buildPlanContext({
     project,
@@ -51,6 +58,7 @@ export async function prepareRun(
     ref: options.ref,
     source: options.source,
     variables: options.variables,
+    projectVariables,
   });
   const { config, warnings } = await loadCiConfig({
     file: configFile,
@@ -64,7 +72,26 @@ export async function prepareRun(
   return { kind: "pipeline", project, snapshot, context, plan: selectJobs(result.plan, options.jobs) };
 }
 
-/** The variables `include:rules` may test: the predefined ones known before planning, and `--var`s. */
+/** The project's CI/CD variables: `--variables-file` (relative to --cwd), else gitlab-ci-local's file. */
+async function loadProjectVariables(
+  options: Pick<RunOptions, "cwd" | "variablesFile">,
+  projectRoot: string,
+  notice: (message: string) => void,
+): Promise<ProjectVariable[]> {
+  if (options.variablesFile !== undefined)
+    return readVariablesFile(resolve(options.cwd, options.variablesFile), options.variablesFile);
+  const fallback = join(projectRoot, GITLAB_CI_LOCAL_VARIABLES_FILE);
+  if (!existsSync(fallback)) return [];
+  notice(
+    `notice: project variables from ${GITLAB_CI_LOCAL_VARIABLES_FILE} (--variables-file names another file)`,
+  );
+  return readVariablesFile(fallback, GITLAB_CI_LOCAL_VARIABLES_FILE);
+}
+
+/**
+ * The variables `include:rules` may test: the predefined ones known before planning, unscoped project
+ * variables, and `--var`s.
+ */
 function includeVariables(context: PlanContext): Record<string, string> {
   return {
     CI: "true",
@@ -75,6 +102,7 @@ function includeVariables(context: PlanContext): Record<string, string> {
     CI_DEFAULT_BRANCH: context.defaultBranch,
     CI_PIPELINE_SOURCE: context.source,
     CI_PROJECT_PATH: context.projectPath,
+    ...unscopedValues(context.projectVariables ?? []),
     ...context.variables,
   };
 }

@@ -13,6 +13,8 @@ export interface RunOptions {
   readonly cwd: string;
   readonly concurrency: number;
   readonly variables: Readonly<Record<string, string>>;
+  /** The project's CI/CD variables file as given, relative to `cwd`; undefined = gitlab-ci-local's, if there. */
+  readonly variablesFile: string | undefined;
   readonly ref: string | undefined;
   readonly source: PipelineSource;
   readonly quiet: boolean;

@@ -8,5 +8,6 @@ export { environmentVariables, type PlannedEnvironment } from "./plan-environmen
 export { type PlanJson, type PlanJsonJob, toPlanJson } from "./plan-json.js";
 export { planPipeline } from "./plan-pipeline.js";
 export { predefinedVariables, slugify } from "./predefined-variables.js";
+export { projectVariablesFor, scopeMatches, unscopedValues } from "./project-variables.js";
 export type * from "./types.js";
 export { PIPELINE_SOURCES } from "./types.js";

@@ -6,6 +6,7 @@ import { expandAll, expandString } from "./expand-variables.js";
 import { planEnvironment } from "./plan-environment.js";
 import { planTrigger } from "./plan-trigger.js";
 import { predefinedVariables } from "./predefined-variables.js";
+import { projectVariablesFor, unscopedValues } from "./project-variables.js";
 import {
   findNeedsCycle,
   type IncludedInstance,
@@ -15,7 +16,15 @@ import {
   resolveNeeds,
 } from "./resolve-needs.js";
 import { type SelectedInstance, selectJobs, valuesOf } from "./select-jobs.js";
-import type { PlanContext, PlannedJob, PlannedTrigger, PlanResult, PlanWarning } from "./types.js";
+import type {
+  JobProjectVariable,
+  PlanContext,
+  PlannedJob,
+  PlannedTrigger,
+  PlanResult,
+  PlanWarning,
+  ProjectVariable,
+} from "./types.js";
 
 /**
  * (config, context) → the pipeline GitLab would create: workflow rules, job rules and only/except,
@@ -36,17 +45,20 @@ function planAtDepth(config: CiConfig, context: PlanContext, depth: number): Pla
   };
   const predefined = predefinedVariables(context);
   const yamlGlobals = valuesOf(config.variables);
+  const projectVariables = context.projectVariables ?? [];
+  // What rules and names see above the YAML: unscoped project variables, then pipeline variables.
+  const aboveYaml = { ...unscopedValues(projectVariables), ...context.variables };
   const workflowEnv: RuleEnvironment = {
     context,
     warn,
-    variables: expandAll({ ...predefined, ...yamlGlobals, ...context.variables }, rawNames(config)),
+    variables: expandAll({ ...predefined, ...yamlGlobals, ...aboveYaml }, rawNames(config)),
   };
   const workflow = evaluateWorkflow(config.workflow, workflowEnv);
   if (workflow.kind === "none") return { kind: "none", noPipeline: workflow.noPipeline };
 
   const globals = { ...yamlGlobals, ...workflow.variables };
   const stageIndex = (stage: string): number => config.stages.indexOf(stage);
-  const selection = selectJobs({ config, context, predefined, globals, stageIndex, warn });
+  const selection = selectJobs({ config, context, predefined, globals, aboveYaml, stageIndex, warn });
   const included = [...selection.included].sort((a, b) => a.stageIndex - b.stageIndex);
 
   if (included.length === 0) {
@@ -68,7 +80,9 @@ function planAtDepth(config: CiConfig, context: PlanContext, depth: number): Pla
     rawVariables: new Map(),
     needs: new Map(),
     predefined,
-    pipelineVariables: context.variables,
+    aboveYaml,
+    projectVariables,
+    projectVariablesByEnvironment: new Map(),
   };
   const child = (trigger: Trigger, job: PlannedJob): PlannedTrigger =>
     planTrigger(trigger, job, context, depth, MAX_CHILD_DEPTH, warn, planAtDepth);
@@ -82,11 +96,12 @@ function planAtDepth(config: CiConfig, context: PlanContext, depth: number): Pla
     plan: {
       ...(name === undefined
         ? {}
-        : { name: expandString(name, { ...predefined, ...globals, ...pipelineVariables }) }),
+        : { name: expandString(name, { ...predefined, ...globals, ...aboveYaml }) }),
       stages,
       jobs,
       predefinedVariables: predefined,
       pipelineVariables,
+      ...(projectVariables.length === 0 ? {} : { projectVariables }),
       source: context.source,
       warnings,
       excluded: selection.excluded,
@@ -138,7 +153,20 @@ interface SharedByJob {
   readonly needs: Map<CiJob, Map<readonly Need[], { resolved: ResolvedNeeds; names: ReadonlySet<string> }>>;
   /** What `environment` names expand with, besides the job's own variables. */
   readonly predefined: Readonly<Record<string, string>>;
-  readonly pipelineVariables: Readonly<Record<string, string>>;
+  /** Unscoped project variables under pipeline variables: above every YAML variable. */
+  readonly aboveYaml: Readonly<Record<string, string>>;
+  readonly projectVariables: readonly ProjectVariable[];
+  /** Instances deploying to the same environment (or none) share one list. */
+  readonly projectVariablesByEnvironment: Map<string | undefined, readonly JobProjectVariable[]>;
+}
+
+function projectVariablesOf(shared: SharedByJob, environment: string | undefined) {
+  let chosen = shared.projectVariablesByEnvironment.get(environment);
+  if (chosen === undefined) {
+    chosen = projectVariablesFor(shared.projectVariables, environment);
+    shared.projectVariablesByEnvironment.set(environment, chosen);
+  }
+  return chosen;
 }
 
 function resolveNeedsShared(
@@ -222,12 +250,14 @@ function plannedJob(
         CI_JOB_STAGE: job.stage,
         ...instance.globalVariables,
         ...instance.variables,
-        ...shared.pipelineVariables,
+        ...shared.aboveYaml,
       },
       new Set(rawVariables),
     );
     planned.environment = planEnvironment(job.environment, variables);
   }
+  if (shared.projectVariables.length > 0)
+    planned.projectVariables = projectVariablesOf(shared, planned.environment?.name);
   if (job.coverage !== undefined) planned.coverage = job.coverage;
   if (job.resourceGroup !== undefined) planned.resourceGroup = job.resourceGroup;
   if (instance.parallel !== undefined) planned.parallel = instance.parallel;

@@ -31,6 +31,8 @@ export interface SelectionInput {
   readonly predefined: Readonly<Record<string, string>>;
   /** Global YAML variables with `workflow:rules:variables` applied. */
   readonly globals: Readonly<Record<string, string>>;
+  /** Unscoped project variables under pipeline variables: what rules see above the YAML. */
+  readonly aboveYaml: Readonly<Record<string, string>>;
   readonly stageIndex: (stage: string) => number;
   readonly warn: (warning: PlanWarning) => void;
 }
@@ -119,7 +121,7 @@ function decide(input: SelectionInput, job: CiJob, scope: RuleScope, instance: J
     context: input.context,
     warn: input.warn,
     get variables() {
-      visible ??= instanceRuleVariables(scope, instance, input.context.variables);
+      visible ??= instanceRuleVariables(scope, instance, input.aboveYaml);
       return visible;
     },
   };
@@ -203,14 +205,15 @@ function ruleScope(
 }
 
 /**
- * What `rules:if` sees: predefined < globals < job < matrix/node < pipeline variables, expanded.
+ * What `rules:if` sees: predefined < globals < job < matrix/node < unscoped project variables <
+ * pipeline variables, expanded.
  * GitLab gives every job `CI_NODE_TOTAL` (1 without `parallel`); only a parallel instance's own
  * node variables also go into the plan's job variables.
  */
 function instanceRuleVariables(
   scope: RuleScope,
   instance: JobInstance,
-  pipelineVariables: Readonly<Record<string, string>>,
+  aboveYaml: Readonly<Record<string, string>>,
 ): Record<string, string> {
   return expandAll(
     {
@@ -219,7 +222,7 @@ function instanceRuleVariables(
       ...scope.base,
       ...instance.matrix,
       ...nodeVariables(instance),
-      ...pipelineVariables,
+      ...aboveYaml,
     },
     scope.raw,
   );

@@ -66,6 +66,11 @@ export interface PlanContext {
   readonly repositoryFiles: readonly string[];
   /** Pipeline variables (`--var`, trigger/API variables); they win over YAML variables. */
   readonly variables: Readonly<Record<string, string>>;
+  /**
+   * The project's CI/CD variables (GitLab's Settings → CI/CD → Variables): below pipeline variables,
+   * above everything in the YAML; each job gets those whose environment scope matches its environment.
+   */
+  readonly projectVariables?: readonly ProjectVariable[];
   /** `group/project`. */
   readonly projectPath: string;
   readonly projectName?: string;
@@ -75,6 +80,22 @@ export interface PlanContext {
   readonly user?: PipelineUser;
   readonly mergeRequest?: MergeRequestContext;
 }
+
+/** A project CI/CD variable: one value for the environments its scope matches. */
+export interface ProjectVariable {
+  readonly key: string;
+  readonly value: string;
+  /** `*` (every job), an environment name, or a pattern with `*` wildcards (`review/*`). */
+  readonly environmentScope: string;
+  readonly masked?: boolean;
+  /** GitLab's file type: the job gets a path to a file holding the value. */
+  readonly file?: boolean;
+  /** Not expanded: `$` stays literal. */
+  readonly raw?: boolean;
+}
+
+/** A project variable chosen for one job (its scope has served its purpose). */
+export type JobProjectVariable = Omit<ProjectVariable, "environmentScope">;
 
 export interface PipelineUser {
   readonly login: string;
@@ -163,6 +184,8 @@ export interface PlannedJob {
   readonly timeout?: number;
   /** Name and url expanded, tier and slug resolved. */
   readonly environment?: PlannedEnvironment;
+  /** Project variables whose scope matches this job's environment (or `*`), one per key. */
+  readonly projectVariables?: readonly JobProjectVariable[];
   readonly coverage?: string;
   readonly interruptible: boolean;
   readonly resourceGroup?: string;
@@ -203,6 +226,8 @@ export interface PipelinePlan {
    * lowest first: predefined, job `globalVariables`, job `variables`, pipeline variables.
    */
   readonly pipelineVariables: Readonly<Record<string, string>>;
+  /** The project variables the pipeline was planned with (child pipelines planned later use them). */
+  readonly projectVariables?: readonly ProjectVariable[];
   readonly source: PipelineSource;
   readonly warnings: readonly PlanWarning[];
   /** Job instances of the config that are not in this pipeline, and why (rules, only/except). */

@@ -2,8 +2,9 @@
  * The predefined `CI_*` variables GitLab itself sends in a job payload (the runner adds its own), and
  * the precedence of everything else: pipeline-level variables (the planner's predefined ones or
  * configuration globals), the coordinator's own predefined ones, the job's own, dotenv reports of its
- * dependencies, then variables given for the run. The runner applies "last definition wins". What the
- * jobs of a pipeline share is worked out once per pipeline and runner (`sharedVariables`).
+ * dependencies, the project's variables for the job's environment, then variables given for the run.
+ * The runner applies "last definition wins". What the jobs of a pipeline share is worked out once per
+ * pipeline and runner (`sharedVariables`).
  */
 import { expandForRunner } from "../../plan/index.js";
 import type { JobVariable } from "../../protocol/index.js";
@@ -194,7 +195,8 @@ function refers(v: JobVariable): boolean {
 /**
  * The job's variables in GitLab's precedence: pipeline-level variables (the planner's predefined ones
  * or configuration globals), the coordinator's predefined ones, the job's own, dotenv reports of its
- * dependencies, then variables given for the run — one definition per key (masked ones kept).
+ * dependencies, the project's variables for its environment, then variables given for the run — one
+ * definition per key (masked ones kept).
  */
 export function jobVariables(ctx: VariableContext): JobVariable[] {
   const shared = sharedVariables(ctx);
@@ -202,6 +204,7 @@ export function jobVariables(ctx: VariableContext): JobVariable[] {
     ...jobPredefined(ctx),
     ...ctx.job.spec.variables.map(fromSubmitted),
     ...ctx.dotenv.map((d) => pub(d.key, d.value)),
+    ...(ctx.job.spec.projectVariables ?? []).map(fromSubmitted),
     ...ctx.pipeline.userVariables.map(fromSubmitted),
   ];
   if (shared.referring || own.some(refers)) {
