@@ -11,7 +11,7 @@ import {
   loadCases,
   mapArgs,
   normalizeJobName,
-  projectVariableArgs,
+  optionsFileArgs,
   type RecordedRun,
   type RecordedStep,
 } from "./support/conformance-case.js";
@@ -38,7 +38,7 @@ const DIFFERENCES: Readonly<Record<string, string>> = {
   "*/<case-dir>":
     "gitlab-ci-local runs in the case directory; GitLab and Runfleet run each job in its own clean checkout (a path placeholder matches any path)",
   "*/project variables file":
-    "gitlab-ci-local's .gitlab-ci-local-variables.yml stands for GitLab's project CI/CD variables; unscoped ones are passed as --var, environment-scoped ones have no runfleet equivalent",
+    "gitlab-ci-local's .gitlab-ci-local-variables.yml stands for GitLab's project CI/CD variables; runfleet run reads it as its variables file, and .gitlab-ci-local-env's VARIABLE defaults become --var",
   "*/exit_codes mismatch":
     "gitlab-ci-local exits 0 when allow_failure:exit_codes does not match; GitLab fails the pipeline (expected exit 1)",
 };
@@ -218,20 +218,7 @@ const OVERRIDES: Readonly<Record<string, Override>> = {
  * names the area that differs; these runs are reported as skipped under their name and area. Remove an
  * entry once the run conforms.
  */
-const KNOWN_GAPS: Readonly<Record<string, string>> = {
-  "parallel-matrix-environment/default":
-    "CI_ENVIRONMENT_URL comes from environment-scoped values in gitlab-ci-local's project variables file, which Runfleet does not read",
-  "parallel-matrix-environment/run-all-clusters":
-    "CI_ENVIRONMENT_URL comes from environment-scoped values in gitlab-ci-local's project variables file, which Runfleet does not read",
-  "project-variables-file/default":
-    "environment-scoped project variables, and gitlab-ci-local's .gitlab-ci-local-env file: runfleet run has unscoped --var only",
-  "project-variables-file/issue-1333":
-    "environment-scoped project variables, and gitlab-ci-local's .gitlab-ci-local-env file: runfleet run has unscoped --var only",
-  "project-variables-file/issue-1508":
-    "environment-scoped project variables, and gitlab-ci-local's .gitlab-ci-local-env file: runfleet run has unscoped --var only",
-  "project-variables-file/test-job":
-    "environment-scoped project variables, and gitlab-ci-local's .gitlab-ci-local-env file: runfleet run has unscoped --var only",
-};
+const KNOWN_GAPS: Readonly<Record<string, string>> = {};
 
 interface Outcome {
   readonly caseName: string;
@@ -336,7 +323,8 @@ async function compareStep(
 }
 
 async function replay(c: ConformanceCase, run: RecordedRun): Promise<Outcome> {
-  const mappings = run.steps.map((s) => mapArgs(s.args, s.summary.mode));
+  const options = optionsFileArgs(c.dir);
+  const mappings = [options, ...run.steps.map((s) => mapArgs(s.args, s.summary.mode))];
   const unmappable = mappings.find((m) => m.kind === "not_replayable");
   if (unmappable?.kind === "not_replayable") {
     return { caseName: c.name, runId: run.id, result: "not_replayable", detail: unmappable.reason };
@@ -350,12 +338,12 @@ async function replay(c: ConformanceCase, run: RecordedRun): Promise<Outcome> {
     execFileSync("bash", [join(CORPUS, "materialize.sh"), c.dir, checkout]);
     if (run.setup !== null) execFileSync("bash", ["-c", run.setup], { cwd: checkout });
     const problems: string[] = [];
-    const projectVars = projectVariableArgs(c.dir);
+    const defaults = options.kind === "run" ? options.args : [];
     for (const [i, step] of run.steps.entries()) {
-      const mapping = mappings[i];
+      const mapping = mappings[i + 1];
       if (mapping?.kind !== "run") continue;
       const reportPath = join(dir, `report-${i}.json`);
-      const r = await runCli(["run", "--quiet", "--report", reportPath, ...projectVars, ...mapping.args], {
+      const r = await runCli(["run", "--quiet", "--report", reportPath, ...defaults, ...mapping.args], {
         cwd: checkout,
         timeoutMs: 90_000,
         env: { HOME: dir },

@@ -4,7 +4,6 @@
  */
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { parse } from "yaml";
 
 export interface RecordedJob {
   readonly name: string;
@@ -91,7 +90,6 @@ const UNMAPPABLE: Readonly<Record<string, string>> = {
   "--manual":
     "starts a manual job inside a whole-pipeline run; runfleet run starts manual jobs only by naming them",
   "--stage": "runs one stage; runfleet run selects jobs, not stages",
-  "--variables-file": "gitlab-ci-local's own project-variables file format",
   "--unset-variable": "gitlab-ci-local's own project-variables mechanism",
   "--home": "gitlab-ci-local's own home-directory variables file",
   "--no-evaluate-rule-changes": "gitlab-ci-local switch; Runfleet evaluates rules:changes as GitLab does",
@@ -123,6 +121,7 @@ export function mapArgs(args: readonly string[], mode: RecordedSummary["mode"]):
     switch (a) {
       case "--file":
       case "--cwd":
+      case "--variables-file":
       case "--concurrency":
         out.push(a, value);
         i++;
@@ -152,30 +151,28 @@ export function normalizeJobName(name: string): string {
 }
 
 /**
- * gitlab-ci-local's project variables file (`.gitlab-ci-local-variables.yml`) stands for GitLab's project
- * CI/CD variables. Unscoped ones (a plain value, or `values: { "*": … }`) become `--var` arguments, the
- * nearest `runfleet run` has; a file with environment-scoped values has no equivalent and adds nothing.
+ * `.gitlab-ci-local-env` holds default gitlab-ci-local options, one `OPTION=value` line each (array
+ * options space-separated). `VARIABLE` is its `--variable`: those become `--var`s placed before the run's
+ * own, which win as later definitions. Other options have no mapping: the run is not replayable.
+ * (`.gitlab-ci-local-variables.yml` needs nothing: `runfleet run` reads it itself.)
  */
-export function projectVariableArgs(caseDir: string): readonly string[] {
-  const file = join(caseDir, ".gitlab-ci-local-variables.yml");
-  if (!existsSync(file)) return [];
-  const parsed: unknown = parse(readFileSync(file, "utf8"));
-  if (typeof parsed !== "object" || parsed === null) return [];
+export function optionsFileArgs(caseDir: string): Mapping {
+  const file = join(caseDir, ".gitlab-ci-local-env");
+  if (!existsSync(file)) return { kind: "run", args: [], namedOnly: null };
   const args: string[] = [];
-  for (const [key, spec] of Object.entries(parsed)) {
-    const value = unscopedValue(spec);
-    if (value === undefined) return [];
-    args.push("--var", `${key}=${value}`);
+  for (const line of readFileSync(file, "utf8").split("\n")) {
+    const m = /^\s*([A-Z_]+)\s*=\s*(.*?)\s*$/.exec(line);
+    if (m === null) continue;
+    if (m[1] !== "VARIABLE")
+      return {
+        kind: "not_replayable",
+        reason: `.gitlab-ci-local-env sets ${m[1]}, a gitlab-ci-local option`,
+      };
+    for (const pair of (m[2] ?? "")
+      .replace(/^"(.*)"$/, "$1")
+      .split(/\s+/)
+      .filter(Boolean))
+      args.push("--var", pair);
   }
-  return args;
-}
-
-function unscopedValue(spec: unknown): string | undefined {
-  if (typeof spec === "string" || typeof spec === "number") return String(spec);
-  if (typeof spec !== "object" || spec === null || !("values" in spec)) return undefined;
-  const values: unknown = spec.values;
-  if (typeof values !== "object" || values === null) return undefined;
-  const entries = Object.entries(values);
-  const [only] = entries;
-  return entries.length === 1 && only?.[0] === "*" && typeof only[1] === "string" ? only[1] : undefined;
+  return { kind: "run", args, namedOnly: null };
 }
