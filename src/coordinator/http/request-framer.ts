@@ -74,7 +74,13 @@ export class RequestFramer {
     if (waiting !== undefined) {
       if (this.buf.length < waiting.length) return MORE;
       this.waiting = undefined;
-      return { kind: "call", call: { ...waiting, body: this.take(waiting.length) } };
+      const call: LeanCall = {
+        head: waiting.head,
+        route: waiting.route,
+        close: waiting.close,
+        body: this.take(waiting.length),
+      };
+      return { kind: "call", call };
     }
     // Blank lines before a request line are allowed (RFC 9112 §2.2); llhttp skips them too.
     while (this.buf.length >= 2 && this.buf[0] === 13 && this.buf[1] === 10) this.buf = this.buf.subarray(2);
