@@ -36,8 +36,14 @@ describe("parseRequestHead", () => {
       "GET / HTTP/1.1\r\nTransfer-Encoding: chunked\r\ntransfer-encoding: chunked",
       "repeated transfer-encoding",
     ],
+    [`GET / HTTP/1.1${"\r\nX: 1".repeat(1001)}`, "too many headers"],
   ])("reports %j as odd (%s) so node:http answers it", (text, reason) => {
     expect(parseRequestHead(text)).toEqual({ kind: "odd", reason });
+  });
+
+  it("reads up to node:http's 1000 headers itself", () => {
+    const parsed = parseRequestHead(`GET / HTTP/1.1${"\r\nX: 1".repeat(1000)}`);
+    expect(parsed.kind === "head" && parsed.head.headers.get("x")?.length).toBe(1000 * 3 - 2);
   });
 
   it("lower-cases names and trims optional whitespace but keeps inner spaces", () => {

@@ -44,6 +44,9 @@ const KEEP_FIRST = new Set([
   "user-agent",
 ]);
 
+/** node:http keeps this many headers (its default `maxHeadersCount`) and drops the rest. */
+const MAX_HEADER_LINES = 1000;
+
 /** Repeats that llhttp refuses (request smuggling); node:http answers them. */
 const NO_REPEAT = new Set(["content-length", "transfer-encoding"]);
 
@@ -56,7 +59,9 @@ export function parseRequestHead(text: string): HeadParse {
   const headers = new Map<string, string>();
   if (lineEnd >= 0) {
     HEADER_LINE.lastIndex = lineEnd;
+    let lines = 0;
     while (HEADER_LINE.lastIndex < text.length) {
+      if (++lines > MAX_HEADER_LINES) return { kind: "odd", reason: "too many headers" };
       const h = HEADER_LINE.exec(text);
       if (h === null) return { kind: "odd", reason: "header line" };
       const end = HEADER_LINE.lastIndex;
