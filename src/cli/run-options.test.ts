@@ -28,11 +28,14 @@ describe("parseRunOptions", () => {
         "out.json",
         "--executor",
         "shell",
+        "--manual",
+        "deploy",
       ]),
       "/home/me/repo",
     );
     expect(o).toEqual({
       jobs: ["build", "test"],
+      manual: ["deploy"],
       file: "ci.yml",
       cwd: "/home/me/repo/sub",
       concurrency: 3,

@@ -23,6 +23,8 @@ The project is the git repository containing --cwd (or --cwd itself outside git)
 Options:
   JOB...              run only these jobs and what they need: their needs (or, without needs, the
                       jobs of earlier stages) and dependencies; manual jobs run only when named
+  --manual JOB        play this manual job (repeatable): it runs when its stage or needs let it,
+                      with the rest of the pipeline (or with the JOBs named)
   --file F            config file (relative to --cwd)
   --cwd D             directory to start from (default: the current directory)
   --concurrency N     jobs run at once (default: ${JOBS_PER_CORE} per CPU core, here ${defaultConcurrency()})
@@ -58,6 +60,7 @@ const RUN_FLAGS = {
   cwd: { type: "string" },
   concurrency: { type: "string" },
   var: { type: "string", multiple: true },
+  manual: { type: "string", multiple: true },
   "variables-file": { type: "string" },
   ref: { type: "string" },
   source: { type: "string" },
@@ -104,6 +107,7 @@ export function parseRunOptions(args: readonly string[], cwd: string = process.c
   }
   return {
     jobs: parsed.positionals,
+    manual: v.manual ?? [],
     file: v.file,
     cwd: v.cwd === undefined ? cwd : resolveFrom(cwd, v.cwd),
     concurrency,

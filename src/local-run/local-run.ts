@@ -115,7 +115,7 @@ export async function runLocal(options: RunOptions, io: RunConsole): Promise<num
       const names = blocking.map((j) => j.name);
       io.err.write(
         `Pipeline blocked: ${names.join(", ")} ${names.length === 1 ? "is a manual job" : "are manual jobs"} ` +
-          `that must be played first; name ${names.length === 1 ? "it" : "them"} to run: runfleet run ${names.map(shellQuote).join(" ")}\n`,
+          `that must be played first; play ${names.length === 1 ? "it" : "them"} with: runfleet run ${names.map((n) => `--manual ${shellQuote(n)}`).join(" ")}\n`,
       );
     }
     if (tty) io.out.write(`${renderFailures(await failedOutputs(jobs)).join("\n")}\n`);

@@ -12,7 +12,7 @@ import { git } from "./git-command.js";
 import type { StackExecutor } from "./local-stack.js";
 import { buildPlanContext } from "./plan-context.js";
 import type { RunOptions } from "./run-options.js";
-import { selectJobs } from "./select-jobs.js";
+import { playManualJobs, selectJobs } from "./select-jobs.js";
 import { type Snapshot, snapshotProject } from "./snapshot.js";
 import { readVariablesFile } from "./variables-file.js";
 
@@ -69,7 +69,8 @@ export async function prepareRun(
   const result = planPipeline(config, context);
   if (result.kind === "none") return { kind: "none", reason: result.noPipeline.reason };
   for (const w of result.plan.warnings) notice(`warning: ${w.message}`);
-  return { kind: "pipeline", project, snapshot, context, plan: selectJobs(result.plan, options.jobs) };
+  const plan = selectJobs(playManualJobs(result.plan, options.manual), options.jobs);
+  return { kind: "pipeline", project, snapshot, context, plan };
 }
 
 /** The project's CI/CD variables: `--variables-file` (relative to --cwd), else gitlab-ci-local's file. */

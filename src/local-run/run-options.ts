@@ -8,6 +8,8 @@ export type LocalExecutor = (typeof EXECUTORS)[number];
 export interface RunOptions {
   /** Jobs to run (with everything they `needs`, transitively); empty = the whole pipeline. */
   readonly jobs: readonly string[];
+  /** Manual jobs to play (`--manual`): they run when their stage or needs let them. */
+  readonly manual: readonly string[];
   /** The config file as given, relative to `cwd`; undefined = the nearest `.gitlab-ci.yml`. */
   readonly file: string | undefined;
   readonly cwd: string;

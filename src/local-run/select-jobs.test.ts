@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { PipelinePlan, PlannedJob } from "../plan/types.js";
-import { selectJobs } from "./select-jobs.js";
+import { playManualJobs, selectJobs } from "./select-jobs.js";
 
 function job(name: string, stage: string, extra: Partial<PlannedJob> = {}): PlannedJob {
   return {
@@ -83,6 +83,41 @@ describe("selectJobs", () => {
   it("refuses an unknown job name as a usage error listing the jobs", () => {
     expect(() => selectJobs(plan, ["nope"])).toThrow(
       expect.objectContaining({ code: "USAGE", hint: expect.stringContaining("compile, lint, unit") }),
+    );
+  });
+});
+
+describe("playManualJobs", () => {
+  it("keeps the plan when nothing is played", () => {
+    expect(playManualJobs(plan, [])).toBe(plan);
+  });
+
+  it("plays the named manual jobs and leaves the rest of the pipeline as it is", () => {
+    const played = playManualJobs(plan, ["gate"]);
+    expect(names(played)).toEqual(names(plan).map((n) => (n === "gate:manual" ? "gate:on_success" : n)));
+    expect(played.stages).toEqual(plan.stages);
+  });
+
+  it("then lets a named job run with what it needs, the played job included", () => {
+    expect(names(selectJobs(playManualJobs(plan, ["gate"]), ["ship"]))).toEqual([
+      "compile:on_success",
+      "unit 1/2:on_success",
+      "unit 2/2:on_success",
+      "ship:on_success",
+      "gate:on_success",
+    ]);
+  });
+
+  it.each([
+    [["lint"], /--manual lint: the job is not manual/, "manual jobs: approve, ship, gate"],
+    [["nope"], /no job "nope"/, "jobs: compile"],
+  ])("refuses %j as a usage error", (names, message, hint) => {
+    expect(() => playManualJobs(plan, names)).toThrow(
+      expect.objectContaining({
+        code: "USAGE",
+        message: expect.stringMatching(message),
+        hint: expect.stringContaining(hint),
+      }),
     );
   });
 });

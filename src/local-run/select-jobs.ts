@@ -9,19 +9,48 @@ import type { PipelinePlan, PlannedJob } from "../plan/types.js";
  * (`test 2/3`) or all instances of a job (`test`). Named manual jobs run (naming them is the click);
  * manual jobs pulled in only as a need stay manual, as they would on GitLab.
  */
+/** Jobs named `name` exactly, else every instance of a job of that name (`test` → `test 1/3`, …). */
+function matching(plan: PipelinePlan, name: string): PlannedJob[] {
+  const matches = plan.jobs.filter((j) => j.name === name || j.baseName === name);
+  if (matches.length === 0) {
+    throw new RunfleetError("USAGE", `no job "${name}" in this pipeline`, {
+      hint: `jobs: ${[...new Set(plan.jobs.map((j) => j.baseName))].join(", ")}`,
+    });
+  }
+  return matches;
+}
+
+/**
+ * `runfleet run --manual JOB`: plays manual jobs of the pipeline (GitLab's ▶), which then run when
+ * their stage or needs let them, as on GitLab; the rest of the pipeline stays as planned.
+ */
+export function playManualJobs(plan: PipelinePlan, names: readonly string[]): PipelinePlan {
+  if (names.length === 0) return plan;
+  const played = new Set<string>();
+  for (const name of names) {
+    const matches = matching(plan, name);
+    const manual = matches.filter((j) => j.when === "manual");
+    if (manual.length === 0) {
+      throw new RunfleetError("USAGE", `--manual ${name}: the job is not manual in this pipeline`, {
+        hint: `manual jobs: ${
+          [...new Set(plan.jobs.filter((j) => j.when === "manual").map((j) => j.baseName))].join(", ") ||
+          "none"
+        }`,
+      });
+    }
+    for (const m of manual) played.add(m.name);
+  }
+  return {
+    ...plan,
+    jobs: plan.jobs.map((j) => (played.has(j.name) ? { ...j, when: "on_success" } : j)),
+  };
+}
+
 export function selectJobs(plan: PipelinePlan, names: readonly string[]): PipelinePlan {
   if (names.length === 0) return plan;
   const byName = new Map(plan.jobs.map((j) => [j.name, j]));
   const named = new Set<string>();
-  for (const name of names) {
-    const matches = plan.jobs.filter((j) => j.name === name || j.baseName === name);
-    if (matches.length === 0) {
-      throw new RunfleetError("USAGE", `no job "${name}" in this pipeline`, {
-        hint: `jobs: ${[...new Set(plan.jobs.map((j) => j.baseName))].join(", ")}`,
-      });
-    }
-    for (const m of matches) named.add(m.name);
-  }
+  for (const name of names) for (const m of matching(plan, name)) named.add(m.name);
   const selected = new Set<string>();
   const visit = (name: string): void => {
     if (selected.has(name)) return;

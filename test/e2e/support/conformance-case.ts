@@ -87,8 +87,6 @@ const IGNORED_WITH_VALUE = new Set(["--max-job-name-padding"]);
 /** Flags with no `runfleet run` equivalent: such runs are listed as not replayable, with this reason. */
 const UNMAPPABLE: Readonly<Record<string, string>> = {
   "--preview": "preview prints the expanded YAML; runfleet plan covers it, not runfleet run",
-  "--manual":
-    "starts a manual job inside a whole-pipeline run; runfleet run starts manual jobs only by naming them",
   "--stage": "runs one stage; runfleet run selects jobs, not stages",
   "--unset-variable": "gitlab-ci-local's own project-variables mechanism",
   "--home": "gitlab-ci-local's own home-directory variables file",
@@ -128,6 +126,10 @@ export function mapArgs(args: readonly string[], mode: RecordedSummary["mode"]):
         continue;
       case "--variable":
         out.push("--var", value);
+        i++;
+        continue;
+      case "--manual":
+        out.push("--manual", normalizeJobName(value));
         i++;
         continue;
       default:
