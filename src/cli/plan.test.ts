@@ -173,6 +173,22 @@ describe("runfleet plan (the command)", () => {
     ]);
   });
 
+  it("lets rules see project variables from --variables-file, below --var", async () => {
+    writeFileSync(join(dir, "vars.yml"), "FLAG: on\n");
+    const names = (out: string) => (JSON.parse(out) as { jobs: { name: string }[] }).jobs.map((j) => j.name);
+    const withFile = await runfleet(["plan", "--json", "--variables-file", "vars.yml"], dir);
+    expect(withFile.code, withFile.stderr).toBe(0);
+    expect(names(withFile.stdout)).toContain("flagged");
+    const overridden = await runfleet(
+      ["plan", "--json", "--variables-file", "vars.yml", "--var", "FLAG=off"],
+      dir,
+    );
+    expect(names(overridden.stdout)).not.toContain("flagged");
+    const bad = await runfleet(["plan", "--variables-file", "missing.yml"], dir);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain("cannot read the variables file missing.yml");
+  });
+
   it("prints a readable plan", async () => {
     const run = await runfleet(["plan", "--ref", "main"], dir);
     expect(run.code).toBe(0);

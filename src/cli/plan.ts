@@ -3,6 +3,7 @@ import { readdir } from "node:fs/promises";
 import { basename, dirname, resolve } from "node:path";
 import { type CiConfig, type ConfigWarning, loadCiConfig } from "../config/index.js";
 import { formatLocation, type RunfleetError } from "../errors/index.js";
+import { loadProjectVariables } from "../local-run/index.js";
 import {
   compareToRefs,
   formatPlan,
@@ -14,6 +15,7 @@ import {
   planPipeline,
   predefinedVariables,
   toPlanJson,
+  unscopedValues,
 } from "../plan/index.js";
 import { parseCommandArgs, parseVariablePairs, usageError } from "./command-args.js";
 import type { Command } from "./commands.js";
@@ -33,6 +35,9 @@ Options:
   --tag T         plan a tag pipeline for tag T instead of a branch
   --source S      pipeline source: ${PIPELINE_SOURCES.join(", ")} (default: push)
   --var K=V       pipeline variable (repeatable)
+  --variables-file F
+                  the project's CI/CD variables, as for runfleet run (default: the project's
+                  .gitlab-ci-local-variables.yml when there); rules see the unscoped ones
   --changed-file F
                   a file the push changed, for rules:changes and only:changes (repeatable); replaces
                   the diff read from git, also for every rules:changes:compare_to
@@ -59,6 +64,7 @@ interface PlanOptions {
   readonly tag: string | undefined;
   readonly source: PipelineSource;
   readonly variables: Readonly<Record<string, string>>;
+  readonly variablesFile: string | undefined;
   /** `--changed-file`, in the order given; undefined when none was given (read the diff from git). */
   readonly changedFiles: readonly string[] | undefined;
   readonly componentDir: string | undefined;
@@ -76,11 +82,20 @@ export const planCommand: Command = {
     }
     const file = resolve(options.file);
     const projectDir = dirname(file);
-    const pushed = await readContext(projectDir, options);
+    const projectVariables = await loadProjectVariables({
+      file: options.variablesFile,
+      cwd: process.cwd(),
+      projectRoot: projectDir,
+      notice: (message) => process.stderr.write(`${message}\n`),
+    });
+    const pushed = {
+      ...(await readContext(projectDir, options)),
+      ...(projectVariables.length === 0 ? {} : { projectVariables }),
+    };
     const { config, warnings } = await loadCiConfig({
       file,
       projectDir,
-      variables: { ...predefinedVariables(pushed), ...pushed.variables },
+      variables: { ...predefinedVariables(pushed), ...unscopedValues(projectVariables), ...pushed.variables },
       ...(options.componentDir === undefined ? {} : { componentDir: resolve(options.componentDir) }),
     });
     const context = await withChanges(projectDir, pushed, config, options.changedFiles);
@@ -113,6 +128,7 @@ export function parsePlanOptions(args: readonly string[]): PlanOptions {
     tag: v.tag,
     source,
     variables: parseVariablePairs("plan", v.var ?? []),
+    variablesFile: v["variables-file"],
     changedFiles: v["changed-file"],
     componentDir: v["component-dir"],
     json: v.json ?? false,
@@ -132,6 +148,7 @@ function parse(args: readonly string[]) {
       source: { type: "string" },
       var: { type: "string", multiple: true },
       "changed-file": { type: "string", multiple: true },
+      "variables-file": { type: "string" },
       "component-dir": { type: "string" },
       json: { type: "boolean" },
       help: { type: "boolean", short: "h" },

@@ -9,3 +9,4 @@ export {
   type RunOptions,
 } from "./run-options.js";
 export type { ReportJob, RunReport } from "./run-report.js";
+export { loadProjectVariables } from "./variables-file.js";

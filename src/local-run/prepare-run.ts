@@ -1,11 +1,9 @@
-import { existsSync } from "node:fs";
-import { join, resolve } from "node:path";
 import { loadCiConfig } from "../config/index.js";
 import { RunfleetError } from "../errors/index.js";
 import { chooseLocalExecutor, type EngineProbe, probeEngine } from "../executors/docker/index.js";
 import { expandVariables } from "../jobscript/index.js";
 import { planPipeline, unscopedValues } from "../plan/index.js";
-import type { PipelinePlan, PlanContext, PlannedJob, ProjectVariable } from "../plan/types.js";
+import type { PipelinePlan, PlanContext, PlannedJob } from "../plan/types.js";
 import { findConfigFile } from "./find-config-file.js";
 import { findProject, type Project, STATE_DIR_NAME } from "./find-project.js";
 import { git } from "./git-command.js";
@@ -14,10 +12,7 @@ import { buildPlanContext } from "./plan-context.js";
 import type { RunOptions } from "./run-options.js";
 import { playManualJobs, selectJobs } from "./select-jobs.js";
 import { type Snapshot, snapshotProject } from "./snapshot.js";
-import { readVariablesFile } from "./variables-file.js";
-
-/** gitlab-ci-local's project variables file: read when no --variables-file names one. */
-export const GITLAB_CI_LOCAL_VARIABLES_FILE = ".gitlab-ci-local-variables.yml";
+import { loadProjectVariables } from "./variables-file.js";
 
 export type Prepared =
   | {
@@ -50,7 +45,12 @@ export async function prepareRun(
     );
   }
   const configFile = await findConfigFile(options.cwd, project.root, options.file);
-  const projectVariables = await loadProjectVariables(options, project.root, notice);
+  const projectVariables = await loadProjectVariables({
+    file: options.variablesFile,
+    cwd: options.cwd,
+    projectRoot: project.root,
+    notice,
+  });
   const snapshot = await snapshotProject(project, runId);
   const context = await buildPlanContext({
     project,
@@ -71,22 +71,6 @@ export async function prepareRun(
   for (const w of result.plan.warnings) notice(`warning: ${w.message}`);
   const plan = selectJobs(playManualJobs(result.plan, options.manual), options.jobs);
   return { kind: "pipeline", project, snapshot, context, plan };
-}
-
-/** The project's CI/CD variables: `--variables-file` (relative to --cwd), else gitlab-ci-local's file. */
-async function loadProjectVariables(
-  options: Pick<RunOptions, "cwd" | "variablesFile">,
-  projectRoot: string,
-  notice: (message: string) => void,
-): Promise<ProjectVariable[]> {
-  if (options.variablesFile !== undefined)
-    return readVariablesFile(resolve(options.cwd, options.variablesFile), options.variablesFile);
-  const fallback = join(projectRoot, GITLAB_CI_LOCAL_VARIABLES_FILE);
-  if (!existsSync(fallback)) return [];
-  notice(
-    `notice: project variables from ${GITLAB_CI_LOCAL_VARIABLES_FILE} (--variables-file names another file)`,
-  );
-  return readVariablesFile(fallback, GITLAB_CI_LOCAL_VARIABLES_FILE);
 }
 
 /**

@@ -5,7 +5,9 @@
  * the file is not a YAML mapping, dotenv lines (`KEY=value`). gitlab-ci-local's
  * `.gitlab-ci-local-variables.yml` has this shape.
  */
+import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
+import { join, resolve } from "node:path";
 import { isMap, isScalar, LineCounter, type Node, parseDocument, type YAMLMap } from "yaml";
 import { RunfleetError } from "../errors/index.js";
 import type { ProjectVariable } from "../plan/types.js";
@@ -14,6 +16,25 @@ const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const FIELDS = ["value", "values", "type", "masked", "raw"] as const;
 const HINT =
   "write KEY: value, or KEY: { values: { '*': value, production: other }, type: file, masked: true, raw: true }";
+
+/** gitlab-ci-local's project variables file: read when no --variables-file names one. */
+export const GITLAB_CI_LOCAL_VARIABLES_FILE = ".gitlab-ci-local-variables.yml";
+
+/** The project's CI/CD variables: `file` (relative to `cwd`), else gitlab-ci-local's file, if there. */
+export async function loadProjectVariables(input: {
+  readonly file: string | undefined;
+  readonly cwd: string;
+  readonly projectRoot: string;
+  readonly notice: (message: string) => void;
+}): Promise<ProjectVariable[]> {
+  if (input.file !== undefined) return readVariablesFile(resolve(input.cwd, input.file), input.file);
+  const fallback = join(input.projectRoot, GITLAB_CI_LOCAL_VARIABLES_FILE);
+  if (!existsSync(fallback)) return [];
+  input.notice(
+    `notice: project variables from ${GITLAB_CI_LOCAL_VARIABLES_FILE} (--variables-file names another file)`,
+  );
+  return readVariablesFile(fallback, GITLAB_CI_LOCAL_VARIABLES_FILE);
+}
 
 export async function readVariablesFile(path: string, shownAs: string): Promise<ProjectVariable[]> {
   let text: string;
