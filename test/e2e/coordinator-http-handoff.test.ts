@@ -70,6 +70,28 @@ describe("hand-off to node:http", () => {
     c.destroy();
   });
 
+  it("feeds node:http the bytes that arrive after the hand-off, then the next request", async () => {
+    const t = await coordinator();
+    const job = await runningJob(t);
+    const c = await RawConnection.open(t.coordinator.url);
+    c.send(call("PUT", `/api/v4/jobs/${job.id}`, JSON.stringify({ token: job.token, state: "running" })));
+    expect((await c.reply()).status).toBe(200);
+    const pause = () => new Promise((resolve) => setTimeout(resolve, 100));
+    c.send(`PATCH /api/v4/jobs/${job.id}/trace HTTP/1.1\r\nHost: c\r\nJOB-TOKEN: ${job.token}\r\n`);
+    await pause();
+    c.send("Content-Range: 0-5\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n");
+    await pause();
+    c.send("3\r\ndef\r\n");
+    await pause();
+    c.send("0\r\n\r\n");
+    const patched = await c.reply();
+    expect([patched.status, patched.headers.get("range")]).toEqual([202, "0-6"]);
+    c.send(call("PUT", `/api/v4/jobs/${job.id}`, JSON.stringify({ token: job.token, state: "running" })));
+    expect((await c.reply()).headers.get("job-status")).toBe("running");
+    expect(await t.coordinator.readTrace(job.id)).toBe("abcdef");
+    c.destroy();
+  });
+
   it("uploads and downloads artifacts on the runner's pooled connection between lean calls", async () => {
     const t = await coordinator();
     const job = await runningJob(t);
