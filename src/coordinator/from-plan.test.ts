@@ -195,3 +195,29 @@ describe("submissionFromPlan: environment", () => {
     expect(keys.indexOf("CI_ENVIRONMENT_NAME")).toBeLessThan(keys.indexOf("HOST"));
   });
 });
+
+describe("submissionFromPlan: parallel instances", () => {
+  it("share one spec when they differ only in their index", () => {
+    const fan = job("fan", { parallel: { kind: "count", count: 3 }, variables: vars({ A: "a" }) });
+    const result = planPipeline(config([fan, job("other")]), context());
+    if (result.kind !== "pipeline") throw new Error("no pipeline");
+    const jobs = submissionFromPlan(result.plan, () => "key").jobs;
+    const [a, b, c, other] = jobs;
+    expect(jobs.map((j) => j.parallel?.index ?? null)).toEqual([1, 2, 3, null]);
+    expect(b?.spec).toBe(a?.spec);
+    expect(c?.spec).toBe(a?.spec);
+    expect(other?.spec).not.toBe(a?.spec);
+    expect(a?.spec.variables.find((v) => v.key === "A")?.value).toBe("a");
+  });
+
+  it("keep their own specs when a matrix gives them different variables", () => {
+    const fan = job("fan", {
+      parallel: { kind: "matrix", matrix: [{ CLOUD: ["aws", "gcp"] }] },
+    });
+    const result = planPipeline(config([fan]), context());
+    if (result.kind !== "pipeline") throw new Error("no pipeline");
+    const jobs = submissionFromPlan(result.plan, () => "key").jobs;
+    expect(jobs[0]?.spec).not.toBe(jobs[1]?.spec);
+    expect(jobs.map((j) => j.spec.variables.find((v) => v.key === "CLOUD")?.value)).toEqual(["aws", "gcp"]);
+  });
+});

@@ -14,6 +14,7 @@ import type {
 } from "../plan/types.js";
 import type { JobArtifact, JobCache, JobImage } from "../protocol/index.js";
 import type {
+  JobScriptSpec,
   PipelineSubmission,
   ScopedVariable,
   SubmittedJob,
@@ -31,11 +32,59 @@ export function submissionFromPlan(
   plan: PipelinePlan,
   cacheKeyFromFiles: CacheKeyFromFiles,
 ): PipelineSubmission {
+  const specs: SpecTable = new Map();
   return {
     stages: plan.stages,
     variables: toVariables(plan.predefinedVariables, []),
-    jobs: plan.jobs.map((job) => submittedJobFromPlan(job, cacheKeyFromFiles, plan.projectVariables)),
+    jobs: plan.jobs.map((job) => submittedJobFromPlan(job, cacheKeyFromFiles, plan.projectVariables, specs)),
   };
+}
+
+/**
+ * Per job name, the spec made for its first instance: the instances of a `parallel` job share one
+ * spec object when what it is made from is the same, so it is built, stored and serialised once.
+ */
+type SpecTable = Map<string, { readonly from: PlannedJob; readonly spec: JobScriptSpec }>;
+
+function sameSpecInputs(a: PlannedJob, b: PlannedJob): boolean {
+  return (
+    a.beforeScript === b.beforeScript &&
+    a.script === b.script &&
+    a.afterScript === b.afterScript &&
+    a.image === b.image &&
+    a.services === b.services &&
+    a.artifacts === b.artifacts &&
+    a.cache === b.cache &&
+    a.globalVariables === b.globalVariables &&
+    a.rawVariables === b.rawVariables &&
+    sameRecord(ownVariables(a), ownVariables(b)) &&
+    sameJson(a.environment, b.environment) &&
+    sameJson(a.projectVariables, b.projectVariables)
+  );
+}
+
+/**
+ * The job's variables without the planner's copy of its `parallel` place: the coordinator sends
+ * CI_NODE_INDEX and CI_NODE_TOTAL with every instance itself, so the instances' specs can be one.
+ */
+function ownVariables(job: PlannedJob): Readonly<Record<string, string>> {
+  const node = job.parallel;
+  if (node === undefined) return job.variables;
+  const { CI_NODE_INDEX: index, CI_NODE_TOTAL: total, ...rest } = job.variables;
+  const same =
+    (index === undefined || index === String(node.index)) &&
+    (total === undefined || total === String(node.total));
+  return same ? rest : job.variables;
+}
+
+function sameRecord(a: Readonly<Record<string, string>>, b: Readonly<Record<string, string>>): boolean {
+  if (a === b) return true;
+  const keys = Object.keys(a);
+  return keys.length === Object.keys(b).length && keys.every((k) => Object.hasOwn(b, k) && a[k] === b[k]);
+}
+
+function sameJson(a: unknown, b: unknown): boolean {
+  return a === b || JSON.stringify(a) === JSON.stringify(b);
 }
 
 /** Pipeline variables of the plan (`--var`): the run's user variables. */
@@ -69,8 +118,17 @@ function submittedJobFromPlan(
   job: PlannedJob,
   cacheKeyFromFiles: CacheKeyFromFiles,
   projectVariables: readonly ProjectVariable[] | undefined,
+  specs: SpecTable,
 ): SubmittedJob {
   const allow = job.allowFailure;
+  const known = specs.get(job.baseName);
+  let spec: JobScriptSpec;
+  if (known !== undefined && sameSpecInputs(known.from, job)) {
+    spec = known.spec;
+  } else {
+    spec = specFromPlan(job, cacheKeyFromFiles);
+    specs.set(job.baseName, { from: job, spec });
+  }
   return {
     name: job.name,
     stage: job.stage,
@@ -90,25 +148,29 @@ function submittedJobFromPlan(
     timeoutSeconds: job.timeout ?? DEFAULT_JOB_TIMEOUT_SECONDS,
     tags: job.tags,
     parallel: job.parallel ?? null,
-    spec: {
-      beforeScript: job.beforeScript,
-      script: job.script,
-      afterScript: job.afterScript,
-      image: job.image === undefined ? null : toImage(job.image),
-      services: job.services.map(toService),
-      artifacts: job.artifacts === undefined ? [] : toArtifacts(job.artifacts),
-      cache: job.cache.map((c) => toCache(c, cacheKeyFromFiles)),
-      variables: [
-        // Predefined, so the job's own variables may still override them, as on GitLab.
-        ...(job.environment === undefined ? [] : toVariables(environmentVariables(job.environment), [])),
-        ...toVariables(job.globalVariables, job.rawVariables),
-        ...toVariables(job.variables, job.rawVariables),
-      ],
-      ...(job.projectVariables === undefined
-        ? {}
-        : { projectVariables: job.projectVariables.map(fromProjectVariable) }),
-    },
+    spec,
     trigger: job.trigger === undefined ? null : toTrigger(job.trigger, cacheKeyFromFiles, projectVariables),
+  };
+}
+
+function specFromPlan(job: PlannedJob, cacheKeyFromFiles: CacheKeyFromFiles): JobScriptSpec {
+  return {
+    beforeScript: job.beforeScript,
+    script: job.script,
+    afterScript: job.afterScript,
+    image: job.image === undefined ? null : toImage(job.image),
+    services: job.services.map(toService),
+    artifacts: job.artifacts === undefined ? [] : toArtifacts(job.artifacts),
+    cache: job.cache.map((c) => toCache(c, cacheKeyFromFiles)),
+    variables: [
+      // Predefined, so the job's own variables may still override them, as on GitLab.
+      ...(job.environment === undefined ? [] : toVariables(environmentVariables(job.environment), [])),
+      ...toVariables(job.globalVariables, job.rawVariables),
+      ...toVariables(ownVariables(job), job.rawVariables),
+    ],
+    ...(job.projectVariables === undefined
+      ? {}
+      : { projectVariables: job.projectVariables.map(fromProjectVariable) }),
   };
 }
 

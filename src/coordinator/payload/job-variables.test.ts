@@ -56,10 +56,15 @@ function pipeline(variables: SubmittedVariable[], userVariables: SubmittedVariab
   };
 }
 
-function context(p: PipelineRecord, index: number, jobVars: SubmittedVariable[] = []): VariableContext {
+function context(
+  p: PipelineRecord,
+  index: number,
+  jobVars: SubmittedVariable[] = [],
+  projectVariables: SubmittedVariable[] = [],
+): VariableContext {
   const job = {
     ...jobRecord(`fan ${index}/3`, 1, { parallel: { index, total: 3 } }),
-    spec: { ...jobRecord("x", 1).spec, variables: jobVars },
+    spec: { ...jobRecord("x", 1).spec, variables: jobVars, projectVariables },
   };
   return {
     job,
@@ -90,6 +95,7 @@ function reference(ctx: VariableContext): Map<string, JobVariable[]> {
       ...predefinedVariables(ctx),
       ...ctx.job.spec.variables.map(from),
       ...ctx.dotenv.map((d) => ({ key: d.key, value: d.value, public: true, masked: false })),
+      ...(ctx.job.spec.projectVariables ?? []).map(from),
       ...ctx.pipeline.userVariables.map(from),
     ]),
   );
@@ -155,6 +161,27 @@ describe("jobVariables", () => {
         masked: true,
       });
     }
+  });
+
+  it("puts project variables above the job's own and below the run's", () => {
+    const p = pipeline([{ key: "P", value: "pipeline" }], [{ key: "R", value: "run" }]);
+    const ctx = context(
+      p,
+      1,
+      [{ key: "P", value: "job" }],
+      [
+        { key: "P", value: "project" },
+        { key: "R", value: "project" },
+        { key: "T", value: "t", masked: true },
+      ],
+    );
+    const got = jobVariables(ctx);
+    expect(byKey(got)).toEqual(reference(ctx));
+    expect(got.filter((v) => ["P", "R", "T"].includes(v.key)).map((v) => [v.key, v.value])).toEqual([
+      ["P", "project"],
+      ["T", "t"],
+      ["R", "run"],
+    ]);
   });
 
   it("sees a changed pipeline record, not the variables of the one before", () => {

@@ -145,6 +145,21 @@ export function toArtifact(row: Row): ArtifactRecord {
 
 type NewJobRow = Omit<JobRecord, "id" | "pipelineId">;
 
+/**
+ * JSON of objects the jobs of one submission share (a `parallel` job's instances share their spec,
+ * retry policy and tags): serialised once per object, not once per row. Records are never changed.
+ */
+const jsonOfShared = new WeakMap<object, string>();
+
+function sharedJson(value: object): string {
+  let json = jsonOfShared.get(value);
+  if (json === undefined) {
+    json = JSON.stringify(value);
+    jsonOfShared.set(value, json);
+  }
+  return json;
+}
+
 /** Each column of a job INSERT with its value; JSON and booleans encoded. One list, so order cannot drift. */
 const JOB_INSERT: readonly (readonly [string, (job: NewJobRow) => unknown])[] = [
   ["project_id", (j) => j.projectId],
@@ -159,13 +174,13 @@ const JOB_INSERT: readonly (readonly [string, (job: NewJobRow) => unknown])[] = 
   ["start_in", (j) => j.startInSeconds],
   ["allow_failure", (j) => (j.allowFailure ? 1 : 0)],
   ["allow_failure_exit_codes", (j) => JSON.stringify(j.allowFailureExitCodes)],
-  ["retry", (j) => JSON.stringify(j.retry)],
+  ["retry", (j) => sharedJson(j.retry)],
   ["attempt", (j) => j.attempt],
   ["retried", (j) => (j.retried ? 1 : 0)],
   ["timeout", (j) => j.timeoutSeconds],
-  ["tags", (j) => JSON.stringify(j.tags)],
+  ["tags", (j) => sharedJson(j.tags)],
   ["parallel", (j) => (j.parallel === null ? null : JSON.stringify(j.parallel))],
-  ["spec", (j) => JSON.stringify(j.spec)],
+  ["spec", (j) => sharedJson(j.spec)],
   ["trigger_spec", (j) => (j.trigger === null ? null : JSON.stringify(j.trigger))],
   ["child_pipeline_id", (j) => j.childPipelineId],
   ["runner_id", (j) => j.runnerId],
