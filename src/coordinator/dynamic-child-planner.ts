@@ -1,7 +1,7 @@
 /**
  * Dynamic child pipelines: configuration text taken from a parent job's artifact is loaded with the
- * config loader (its local includes read from the project directory) and planned with the planner,
- * as GitLab does when the trigger job starts.
+ * config loader (its local includes read from a project directory) and planned with the planner, as
+ * GitLab does when the trigger job starts.
  */
 import { execFile } from "node:child_process";
 import { join } from "node:path";
@@ -34,21 +34,35 @@ function overlayReader(path: string, text: string): FileReader {
   };
 }
 
-/** The project variables a child made at run time is planned with: those its parent was planned with. */
-export function childProjectVariables(triggerJob: JobRecord): Pick<PlanContext, "projectVariables"> {
+type ChildInput = Parameters<ChildPlanner>[0];
+
+/** What a child made at run time is planned with, recorded on its trigger job when the parent was planned. */
+function plannedWith(triggerJob: JobRecord): Pick<PlanContext, "variables" | "projectVariables"> {
   const trigger = triggerJob.trigger;
-  return trigger?.kind === "artifact" && trigger.projectVariables !== undefined
-    ? { projectVariables: trigger.projectVariables }
-    : {};
+  if (trigger?.kind !== "artifact") return { variables: {} };
+  // A trigger recorded before its forwarded variables were: its job's own variables, as before.
+  const variables = trigger.variables ?? triggerJob.spec.variables;
+  return {
+    variables: Object.fromEntries(variables.map((v) => [v.key, v.value])),
+    ...(trigger.projectVariables === undefined ? {} : { projectVariables: trigger.projectVariables }),
+  };
 }
 
-export const planDynamicChild: ChildPlanner = async ({ yaml, file, project, parent, triggerJob }) => {
-  const virtualPath = join(project.repoDir, file);
-  const forwarded = Object.fromEntries(triggerJob.spec.variables.map((v) => [v.key, v.value]));
+/**
+ * Plans a child pipeline from configuration text found in a parent job's artifact, for the parent's
+ * commit, with source `parent_pipeline` and the variables `trigger:forward` gives it. `projectDir` is
+ * where its `include: local` files are read; `gitDir` lists the commit's files for `rules:exists`.
+ */
+export async function planChildPipeline(
+  input: ChildInput & { readonly projectDir: string; readonly gitDir: string },
+): ReturnType<ChildPlanner> {
+  const { yaml, file, project, parent, triggerJob } = input;
+  const virtualPath = join(input.projectDir, file);
+  const { variables, ...projectVariables } = plannedWith(triggerJob);
   const { config } = await loadCiConfig({
     file: virtualPath,
-    projectDir: project.repoDir,
-    variables: forwarded,
+    projectDir: input.projectDir,
+    variables,
     reader: overlayReader(virtualPath, yaml),
   });
   const context: PlanContext = {
@@ -58,9 +72,9 @@ export const planDynamicChild: ChildPlanner = async ({ yaml, file, project, pare
     beforeSha: parent.beforeSha,
     source: "parent_pipeline",
     defaultBranch: parent.ref,
-    repositoryFiles: await filesAt(project.gitDir, parent.sha),
-    variables: forwarded,
-    ...childProjectVariables(triggerJob),
+    repositoryFiles: await filesAt(input.gitDir, parent.sha),
+    variables,
+    ...projectVariables,
     projectPath: project.path,
     projectName: project.name,
   };
@@ -68,12 +82,12 @@ export const planDynamicChild: ChildPlanner = async ({ yaml, file, project, pare
   if (result.kind === "none") {
     throw new RunfleetError(
       "PLAN_INVALID",
-      `the child configuration ${file} creates no pipeline: ${result.noPipeline.reason}`,
+      `the child configuration ${file} of ${triggerJob.name} creates no pipeline: ${result.noPipeline.reason}`,
     );
   }
   const keys = new Map<string, string>();
   for (const spec of collectFileCacheKeys(result.plan)) {
-    keys.set(spec.id, await cacheKeyForFiles(project.gitDir, parent.sha, spec.files, spec.prefix));
+    keys.set(spec.id, await cacheKeyForFiles(input.gitDir, parent.sha, spec.files, spec.prefix));
   }
   return {
     submission: submissionFromPlan(
@@ -82,4 +96,8 @@ export const planDynamicChild: ChildPlanner = async ({ yaml, file, project, pare
     ),
     userVariables: userVariablesFromPlan(result.plan),
   };
-};
+}
+
+/** The coordinator's own: local includes from the directory the project was registered with. */
+export const planDynamicChild: ChildPlanner = (input) =>
+  planChildPipeline({ ...input, projectDir: input.project.repoDir, gitDir: input.project.gitDir });

@@ -212,6 +212,7 @@ function toTrigger(
           strategy,
           job: artifact.job,
           artifact: artifact.artifact,
+          variables: toVariables(trigger.variables, []),
           ...(projectVariables === undefined
             ? {}
             : { projectVariables: projectVariables.map(toScopedVariable) }),

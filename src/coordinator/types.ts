@@ -63,6 +63,8 @@ export type TriggerSpec =
       readonly job: string;
       /** Path of the configuration file inside that archive. */
       readonly artifact: string;
+      /** The child's pipeline variables, as `trigger:forward` passes them (absent in older records). */
+      readonly variables?: readonly SubmittedVariable[];
       /** The project variables the parent was planned with: the child is planned with them too. */
       readonly projectVariables?: readonly ScopedVariable[];
     }

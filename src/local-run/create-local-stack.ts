@@ -1,10 +1,10 @@
 import { join } from "node:path";
 import { type ChildPlanner, Coordinator } from "../coordinator/coordinator.js";
+import { planChildPipeline } from "../coordinator/dynamic-child-planner.js";
 import { createLocalDockerExecutor, ImageRoutedExecutor } from "../executors/docker/index.js";
 import { createExecutor, type Executor } from "../executors/index.js";
 import { RunnerManager, type RunnerManagerConfig } from "../runner/index.js";
 import type { LocalStack, StackEvent, StackExecutor, StackOptions, SubmitInput } from "./local-stack.js";
-import { planChildFromArtifact } from "./plan-child.js";
 import { RunLock } from "./run-lock.js";
 
 /**
@@ -15,7 +15,9 @@ import { RunLock } from "./run-lock.js";
 export async function createLocalStack(options: StackOptions): Promise<LocalStack> {
   const { project } = options;
   const lock = await RunLock.acquire(project.stateDir);
-  const childPlanner: ChildPlanner = (input) => planChildFromArtifact(project, input);
+  // Includes of a generated child are read from the work tree, as the parent's were.
+  const childPlanner: ChildPlanner = (input) =>
+    planChildPipeline({ ...input, projectDir: project.root, gitDir: project.gitDir });
   const coordinator = await Coordinator.start({
     dbPath: join(project.stateDir, "runfleet.db"),
     dataDir: join(project.stateDir, "data"),

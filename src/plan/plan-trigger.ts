@@ -27,10 +27,15 @@ export function planTrigger(
         ...(trigger.strategy === undefined ? {} : { strategy: trigger.strategy }),
       };
     case "child": {
+      const forwarded: Record<string, string> = {
+        ...(trigger.forward.pipelineVariables ? context.variables : {}),
+        ...(trigger.forward.yamlVariables ? { ...job.globalVariables, ...job.variables } : {}),
+      };
       const base = {
         kind: "child" as const,
         include: trigger.include,
         forward: trigger.forward,
+        variables: forwarded,
         ...(trigger.strategy === undefined ? {} : { strategy: trigger.strategy }),
       };
       if (trigger.config === undefined) {
@@ -53,10 +58,6 @@ export function planTrigger(
         });
         return base;
       }
-      const forwarded: Record<string, string> = {
-        ...(trigger.forward.pipelineVariables ? context.variables : {}),
-        ...(trigger.forward.yamlVariables ? { ...job.globalVariables, ...job.variables } : {}),
-      };
       const childContext: PlanContext = { ...context, source: "parent_pipeline", variables: forwarded };
       return { ...base, child: plan(trigger.config, childContext, depth + 1) };
     }

@@ -124,6 +124,8 @@ export type PlannedTrigger =
       readonly include: readonly TriggerInclude[];
       readonly strategy?: "depend";
       readonly forward: TriggerForward;
+      /** The child's pipeline variables, as `forward` passes them (the trigger job's YAML variables by default). */
+      readonly variables: Readonly<Record<string, string>>;
       /** The child pipeline, planned now; undefined when its config is known only at run time. */
       readonly child?: PlanResult;
     }

@@ -103,7 +103,7 @@ never:
     expect(await logOf(rep, "only-when-set")).toContain("feature on quoted=a b");
   });
 
-  it("plans a child pipeline made at run time with the project's variables and scopes", async () => {
+  it("plans a child pipeline made at run time with the project's variables and what trigger:forward passes", async () => {
     const dir = await repo({
       ".gitlab-ci.yml": `
 generate:
@@ -113,21 +113,36 @@ generate:
 run-child:
   stage: test
   needs: [generate]
+  variables: { FROM_TRIGGER: trigger }
   trigger:
     include: [{ artifact: child.yml, job: generate }]
     strategy: depend
+forwarding-child:
+  stage: test
+  needs: [generate]
+  trigger:
+    include: [{ artifact: child.yml, job: generate }]
+    forward: { pipeline_variables: true, yaml_variables: false }
 `,
-      "child.template": 'child-job:\n  environment: { name: cluster-a }\n  script: [echo "child url=$URL"]\n',
+      "child.template":
+        'child-job:\n  environment: { name: cluster-a }\n  script: [echo "child url=$URL trigger=$FROM_TRIGGER run=$FROM_RUN"]\n',
       "vars.yml": VARIABLES,
     });
     const report = join(dir, "report.json");
-    const r = await runCli(["run", "--variables-file", "vars.yml", "--report", report], { cwd: dir });
+    const r = await runCli(
+      ["run", "--variables-file", "vars.yml", "--var", "FROM_RUN=run", "--report", report],
+      { cwd: dir },
+    );
     expect(r.code, r.stdout + r.stderr).toBe(0);
     const rep = await readReport(report);
-    const child = rep.jobs.find((j) => j.name.endsWith("child-job"));
-    expect(child, JSON.stringify(rep.jobs.map((j) => j.name))).toBeDefined();
-    const childLog = await logOf(rep, child?.name ?? "");
-    expect(childLog, childLog).toContain("child url=https://a.example");
+    const childOf = async (trigger: string) => {
+      const child = rep.jobs.find((j) => j.name.startsWith(`[${trigger}]`) && j.name.endsWith("child-job"));
+      expect(child, JSON.stringify(rep.jobs.map((j) => j.name))).toBeDefined();
+      return logOf(rep, child?.name ?? "");
+    };
+    // GitLab's forward defaults: the trigger job's YAML variables, not the run's variables.
+    expect(await childOf("run-child")).toContain("child url=https://a.example trigger=trigger run=\n");
+    expect(await childOf("forwarding-child")).toContain("child url=https://a.example trigger= run=run\n");
     expect(jobIn(rep, "run-child").status).toBe("success");
   });
 
