@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { loadCiConfig, memoryFileReader } from "../config/index.js";
+import { context } from "./config-builder.test-support.js";
 import { planPipeline } from "./plan-pipeline.js";
-import type { PipelinePlan, PlanContext, ProjectVariable } from "./types.js";
+import type { PipelinePlan, ProjectVariable } from "./types.js";
 
 async function plan(
   yaml: string,
@@ -13,19 +14,7 @@ async function plan(
     projectDir: "/p",
     reader: memoryFileReader({ "/p/.gitlab-ci.yml": yaml }),
   });
-  const context: PlanContext = {
-    ref: "main",
-    refType: "branch",
-    sha: "a".repeat(40),
-    beforeSha: "0".repeat(40),
-    source: "push",
-    defaultBranch: "main",
-    repositoryFiles: [],
-    variables,
-    projectPath: "g/p",
-    projectVariables,
-  };
-  const result = planPipeline(config, context);
+  const result = planPipeline(config, context({ variables, projectVariables }));
   if (result.kind !== "pipeline") throw new Error(result.noPipeline.reason);
   return result.plan;
 }
