@@ -85,4 +85,49 @@ describe("PipelineEngine creating a pipeline", () => {
     expect((await store.getPipeline(1))?.status).toBe("failed");
     expect(engine.queuedJobs()).toEqual([]);
   });
+
+  it("keeps a job whose runner sends heartbeats, and fails the one whose runner went silent", async () => {
+    let now = 1000;
+    const engine = new PipelineEngine(store, () => now);
+    const runner = await store.createRunner({
+      tokenHash: "r",
+      description: "r",
+      tags: [],
+      runUntagged: true,
+      locked: false,
+      paused: false,
+      projectId: null,
+      maximumTimeout: null,
+      createdAt: 0,
+    });
+    const both = {
+      ...input(),
+      submission: {
+        stages: ["build"],
+        variables: [],
+        jobs: [submittedJob("a", { stage: "build" }), submittedJob("b", { stage: "build" })],
+      },
+    };
+    const pipeline = await engine.createPipeline(both);
+    const [a, b] = await engine.listJobs(pipeline.id);
+    if (a === undefined || b === undefined) throw new Error("no jobs");
+    for (const [job, token] of [
+      [a, "ta"],
+      [b, "tb"],
+    ] as const) {
+      await engine.claim(job.id, runner.id, token);
+      await engine.acknowledge(job.id);
+    }
+    const limits = { heartbeatTimeoutMs: 500, ackTimeoutMs: 500, timeoutGraceMs: 0, cancelGraceMs: 500 };
+    for (let step = 0; step < 4; step++) {
+      now += 300;
+      engine.heartbeat(a.id);
+      await engine.tick(limits);
+    }
+    expect((await engine.getJob(a.id))?.status).toBe("running");
+    expect(await engine.getJob(b.id)).toMatchObject({
+      status: "failed",
+      failureReason: "runner_system_failure",
+    });
+  });
 });

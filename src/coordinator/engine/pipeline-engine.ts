@@ -48,6 +48,8 @@ export class PipelineEngine {
   private readonly active = new Map<number, ActivePipeline>();
   private readonly jobPipeline = new Map<number, number>();
   private readonly tokens = new Map<string, number>();
+  /** Latest heartbeat per active job, newer than its record's `heartbeatAt` when set since. */
+  private readonly beats = new Map<number, number>();
   private readonly listeners = new Set<(event: CoordinatorEvent) => void>();
   /**
    * Per pipeline and stage, the ids of earlier-stage jobs (what a job without `needs` or
@@ -260,11 +262,22 @@ export class PipelineEngine {
     );
   }
 
-  /** A sign of life from the job's runner; kept in memory (a restart grants a fresh window). */
+  /**
+   * A sign of life from the job's runner; kept in memory (a restart grants a fresh window), beside the
+   * record rather than in a new copy of it: a runner sends one with every trace patch.
+   */
   heartbeat(jobId: number): void {
-    const job = this.memJob(jobId);
-    if (job !== undefined)
-      this.active.get(job.pipelineId)?.jobs.set(jobId, { ...job, heartbeatAt: this.clock() });
+    if (this.jobPipeline.has(jobId)) this.beats.set(jobId, this.clock());
+  }
+
+  /** A pipeline's jobs as the watchdog must see them: each with its latest sign of life. */
+  private withBeats(p: ActivePipeline): JobRecord[] {
+    const out: JobRecord[] = [];
+    for (const job of p.jobs.values()) {
+      const beat = this.beats.get(job.id);
+      out.push(beat !== undefined && beat > (job.heartbeatAt ?? -1) ? { ...job, heartbeatAt: beat } : job);
+    }
+    return out;
   }
 
   finish(jobId: number, report: FinishReport): Promise<JobRecord | undefined> {
@@ -364,7 +377,7 @@ export class PipelineEngine {
     return this.serial(async () => {
       const now = this.clock();
       for (const p of [...this.active.values()]) {
-        for (const action of watchdog([...p.jobs.values()], now, limits)) {
+        for (const action of watchdog(this.withBeats(p), now, limits)) {
           const job = p.jobs.get(action.jobId);
           if (job === undefined) continue;
           switch (action.kind) {
@@ -426,21 +439,28 @@ export class PipelineEngine {
     const step = planStep(p, patches, options, now);
     const { overlay, merged, nextTally, status, canceledByUser, finished, pipelineChanged, finishedAt } =
       step;
+    const rows = [...merged.values()];
     const inserted = await this.store.applyChanges({
-      jobs: [...merged.values()],
+      jobs: rows,
       pipelines: pipelineChanged ? [{ id: pipelineId, status, canceledByUser, finishedAt }] : [],
-      newJobs: (options.newJobs ?? []).map((job) => ({ pipelineId, job })),
+      newJobs: options.newJobs === undefined ? [] : options.newJobs.map((job) => ({ pipelineId, job })),
     });
 
-    for (const [id, job] of overlay) p.jobs.set(id, job);
-    for (const job of inserted) p.jobs.set(job.id, job);
+    const changed: JobRecord[] = [];
+    for (const [id, job] of overlay) {
+      p.jobs.set(id, job);
+      changed.push(job);
+    }
+    for (const job of inserted) {
+      p.jobs.set(job.id, job);
+      changed.push(job);
+    }
     // Only a job that becomes a retried attempt leaves the set that dependencies are taken from.
-    if (inserted.length > 0 || [...merged.values()].some((m) => m.retried === true)) {
+    if (inserted.length > 0 || rows.some((m) => m.retried === true)) {
       this.jobSetVersion.set(pipelineId, (this.jobSetVersion.get(pipelineId) ?? 0) + 1);
     }
     p.tally = nextTally;
     if (pipelineChanged) p.record = { ...p.record, status, canceledByUser, finishedAt };
-    const changed = [...[...merged.keys()].flatMap((id) => p.jobs.get(id) ?? []), ...inserted];
     for (const job of changed) {
       this.index(job);
       this.emit({ type: "job", job });
@@ -491,6 +511,7 @@ export class PipelineEngine {
     this.jobSetVersion.delete(p.record.id);
     for (const job of p.jobs.values()) {
       this.jobPipeline.delete(job.id);
+      this.beats.delete(job.id);
       if (job.tokenHash !== null) this.tokens.delete(job.tokenHash);
     }
     const parentId = p.record.parentPipelineId;

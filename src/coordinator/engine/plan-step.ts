@@ -114,8 +114,8 @@ export function settleNewJobs(jobs: readonly NewJob[], now: number): NewJob[] {
 }
 
 export function applyPatch(job: JobRecord, patch: JobPatch): JobRecord {
-  const { id: _id, ...fields } = patch;
-  return { ...job, ...fields };
+  // A patch names its job by id, so spreading it whole changes no id.
+  return { ...job, ...patch };
 }
 
 function settledPatch(t: Transition, now: number): JobPatch {
