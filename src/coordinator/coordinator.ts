@@ -123,7 +123,8 @@ export class Coordinator {
       project: (id) => holder.coordinator?.project(id) ?? store.getProject(id),
       refExists: (p) => holder.coordinator?.refExistsFor(p) ?? Promise.resolve(false),
     };
-    const server = new LeanHttpServer(ctx, createApiServer(ctx), { lean: options.leanHttp ?? true });
+    const lean = options.leanHttp ?? true;
+    const server = new LeanHttpServer(ctx, createApiServer(ctx, { releaseAfterArtifacts: lean }), { lean });
     const address = await server
       .listen(options.port ?? 0, options.host ?? "127.0.0.1")
       .catch((cause: unknown) => {

@@ -114,20 +114,30 @@ describe("hand-off to node:http", () => {
       zip,
       Buffer.from(`\r\n--${boundary}--\r\n`),
     ]);
-    const up = await http1Request({
-      method: "POST",
-      url: new URL(`api/v4/jobs/${job.id}/artifacts?artifact_format=zip&artifact_type=archive`, base),
-      headers: { "JOB-TOKEN": job.token, "Content-Type": `multipart/form-data; boundary=${boundary}` },
-      body: multipart,
-    });
-    expect(up.status).toBe(201);
+    const upload = (token: string) =>
+      http1Request({
+        method: "POST",
+        url: new URL(`api/v4/jobs/${job.id}/artifacts?artifact_format=zip&artifact_type=archive`, base),
+        headers: { "JOB-TOKEN": token, "Content-Type": `multipart/form-data; boundary=${boundary}` },
+        body: multipart,
+      });
+    const refused = await upload("glcbt-wrong");
+    // A refusal keeps the connection (the body may still be on its way); a finished transfer closes it,
+    // so the runner's next small call opens a connection the lean path serves.
+    expect([refused.status, refused.headers.get("connection")]).toEqual([403, "keep-alive"]);
+    const up = await upload(job.token);
+    expect([up.status, up.headers.get("connection")]).toEqual([201, "close"]);
     expect((await put()).status).toBe(200);
     const down = await http1Request({
       method: "GET",
       url: new URL(`api/v4/jobs/${job.id}/artifacts`, base),
       headers: { "JOB-TOKEN": job.token },
     });
-    expect([down.status, down.body.equals(zip)]).toEqual([200, true]);
+    expect([down.status, down.headers.get("connection"), down.body.equals(zip)]).toEqual([
+      200,
+      "close",
+      true,
+    ]);
     expect((await put()).status).toBe(200);
   });
 

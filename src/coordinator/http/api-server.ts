@@ -16,10 +16,19 @@ import { errorReply, message, type Reply, readBody, send } from "./http-io.js";
 const ARTIFACTS_PATH = /^\/api\/v4\/jobs\/(\d+)\/artifacts$/;
 const BASE = "http://coordinator";
 
-export function createApiServer(ctx: ApiContext): Server {
+export interface ApiServerOptions {
+  /**
+   * Close a connection after a successful artifact transfer. Behind the lean path (lean-server.ts) a
+   * connection handed to node:http stays there; closing it lets the runner's next small call open a
+   * connection the lean path serves, instead of one pooled connection per upload drifting to node:http.
+   */
+  readonly releaseAfterArtifacts?: boolean;
+}
+
+export function createApiServer(ctx: ApiContext, options: ApiServerOptions = {}): Server {
   const server = createServer((req, res) => {
     // A reply is sent only once what the request wrote is committed (writes are group-committed).
-    handle(ctx, req, res)
+    handle(ctx, req, res, options.releaseAfterArtifacts ?? false)
       .then(async (reply) => {
         await ctx.store.committed();
         return reply;
@@ -55,6 +64,7 @@ async function handle(
   ctx: ApiContext,
   req: IncomingMessage,
   res: ServerResponse,
+  releaseAfterArtifacts: boolean,
 ): Promise<Reply | undefined> {
   const target = req.url ?? "/";
   let parsed: URL | undefined = isPlainApiPath(target) ? undefined : new URL(target, BASE);
@@ -87,8 +97,16 @@ async function handle(
   const artifacts = ARTIFACTS_PATH.exec(path);
   if (artifacts !== null) {
     const id = Number(artifacts[1]);
-    if (method === "POST") return uploadArtifact(ctx, id, req, url(), jobTokenOf(source));
-    if (method === "GET") return downloadArtifact(ctx, id, jobTokenOf(source), res);
+    if (method === "POST") {
+      const reply = await uploadArtifact(ctx, id, req, url(), jobTokenOf(source));
+      // Only once the body has been read whole: closing earlier could reset an upload still being sent.
+      if (releaseAfterArtifacts && reply.status === 201) res.setHeader("Connection", "close");
+      return reply;
+    }
+    if (method === "GET") {
+      if (releaseAfterArtifacts) res.setHeader("Connection", "close");
+      return downloadArtifact(ctx, id, jobTokenOf(source), res);
+    }
   }
   req.resume();
   if (path.startsWith("/api/v4/")) {
