@@ -48,7 +48,11 @@ beforeEach(async () => {
     project: (id) => store.getProject(id),
     refExists: () => Promise.resolve(false),
   };
-  server = new LeanHttpServer(ctx, createApiServer(ctx), {
+  const http = createApiServer(ctx);
+  // createServer's `connectionsCheckingInterval` (30 s by default), read when node:http starts tracking
+  // connections; @types/node does not declare the property.
+  Object.assign(http, { connectionsCheckingInterval: 25 });
+  server = new LeanHttpServer(ctx, http, {
     headersTimeoutMs: 300,
     keepAliveTimeoutMs: 300,
     sweepIntervalMs: 25,
@@ -101,6 +105,15 @@ describe("LeanHttpServer timeouts", () => {
     const r = await exchange(raw);
     expect(r.text).toBe("HTTP/1.1 408 Request Timeout\r\nConnection: close\r\n\r\n");
     expect(r.closedAfterMs).toBeGreaterThanOrEqual(280);
+  });
+
+  it("gives a handed-off connection node:http's own head timeout", async () => {
+    const r = await exchange(
+      "GET /api/v4/nothing HTTP/1.1\r\nHost: c\r\n\r\nPUT /api/v4/jobs/1 HTTP/1.1\r\n",
+    );
+    expect(r.text).toMatch(/^HTTP\/1\.1 404 Not Found\r\n[\s\S]*HTTP\/1\.1 408 Request Timeout\r\n/);
+    expect(r.closedAfterMs).toBeGreaterThanOrEqual(280);
+    expect(r.closedAfterMs).toBeLessThan(2_000);
   });
 
   it("closes a kept-alive connection that stays idle past the keep-alive timeout, silently", async () => {
