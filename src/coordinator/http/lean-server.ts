@@ -3,7 +3,8 @@
  * patches, runner registration) are served on the lean path (lean-connection.ts); every other
  * connection — git smart HTTP, artifacts, chunked bodies, HTTP/1.0, odd heads — is handed to the
  * node:http server at a request boundary and stays there. node:http's machinery (IncomingMessage,
- * ServerResponse, their streams) cost more CPU per small call than the calls' own work.
+ * ServerResponse, their streams) cost more CPU per small call than the calls' own work: a refused
+ * PUT /jobs/:id took ~83 µs of coordinator CPU through node:http and ~32 µs here.
  */
 import type { Server as HttpServer } from "node:http";
 import { type AddressInfo, createServer, type Server, type Socket } from "node:net";
