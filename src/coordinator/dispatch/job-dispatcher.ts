@@ -7,7 +7,7 @@
  */
 import type { CoordinatorEvent, PipelineEngine } from "../engine/pipeline-engine.js";
 import { isQueued } from "../engine/pipeline-engine.js";
-import { hashToken, newToken } from "../tokens.js";
+import { hashToken, newJobToken } from "../tokens.js";
 import type { JobRecord, RunnerRecord } from "../types.js";
 import type { Hangup } from "./hangup.js";
 import { runnerCanTake } from "./runner-matching.js";
@@ -130,7 +130,7 @@ export class JobDispatcher {
       if (waiter === undefined) continue;
       this.waiters.splice(this.waiters.indexOf(waiter), 1);
       this.queue.delete(job.id);
-      const token = newToken("job");
+      const token = newJobToken(job.id);
       const claimed = await this.engine.claim(job.id, waiter.runner.id, hashToken(token));
       if (claimed === undefined) {
         waiter.resolve({ kind: "conflict" });
