@@ -201,7 +201,8 @@ export class LeanConnection {
       this.completeHandOff();
       return;
     }
-    if (!this.framer.midRequest) this.since = Date.now();
+    // Idle from now, or (pipelined bytes waiting) the next head's time starts now, not behind a long poll.
+    this.since = Date.now();
     this.resumeIfRoom();
   }
 

@@ -132,6 +132,25 @@ describe("LeanHttpServer timeouts", () => {
     expect(r.closedAfterMs).toBeGreaterThanOrEqual(900 + 280);
   });
 
+  it("times a head pipelined behind a long poll from the poll's answer, not from its first byte", async () => {
+    const body = JSON.stringify({ token: runnerToken });
+    const socket = connect(port, "127.0.0.1");
+    let text = "";
+    socket.on("data", (d: Buffer) => {
+      text += d.toString("latin1");
+    });
+    const verify = VERIFY(runnerToken);
+    socket.write(
+      `POST /api/v4/jobs/request HTTP/1.1\r\nHost: c\r\nContent-Length: ${body.length}\r\n\r\n${body}${verify.slice(0, 10)}`,
+    );
+    while (!text.includes("204 No Content")) await new Promise((resolve) => setTimeout(resolve, 10));
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    socket.write(verify.slice(10));
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    socket.destroy();
+    expect(text).toMatch(/^HTTP\/1\.1 204 No Content\r\n[\s\S]*HTTP\/1\.1 200 OK\r\n/);
+  });
+
   it("keeps waiting for a slow body (no request timeout) while its head is complete", async () => {
     const body = JSON.stringify({ token: runnerToken });
     const socket = connect(port, "127.0.0.1");
