@@ -198,13 +198,13 @@ describe("payloadJson", () => {
     for (const index of [1, 2]) {
       const ctx = context(p, index, [{ key: "J", value: "line\nbreak" }]);
       const payload = buildPayload({ ...ctx, dependencies: [], refExists: true });
-      expect(JSON.parse(payloadJson(payload))).toEqual(JSON.parse(JSON.stringify(payload)));
+      expect(JSON.parse(payloadJson(payload).toString())).toEqual(JSON.parse(JSON.stringify(payload)));
     }
   });
 });
 
 describe("variablesJson", () => {
-  const v = (key: string): JobVariable => ({ key, value: `${key}-value`, public: true, masked: false });
+  const v = (key: string): JobVariable => ({ key, value: `${key}-välue`, public: true, masked: false });
   const shared = [v("A"), v("B"), v("C")];
   rememberJson(shared);
   const [a, b, c] = shared;
@@ -214,8 +214,10 @@ describe("variablesJson", () => {
     ["own ones first", [v("X"), ...shared]],
     ["a part of the shared list only", [a, b, v("D")]],
     ["the shared list with one left out", [a, c]],
+    ["the shared list twice", [...shared, v("D"), ...shared]],
+    ["only the shared list", [...shared]],
     ["nothing", []],
   ])("%s is serialised as JSON.stringify would", (_, list) => {
-    expect(variablesJson(list)).toBe(JSON.stringify(list));
+    expect(variablesJson(list).toString()).toBe(JSON.stringify(list));
   });
 });
