@@ -13,6 +13,8 @@ import { tally } from "../state/pipeline-status.js";
 import { type WatchdogLimits, watchdog } from "../state/watchdog.js";
 import type { JobPatch, NewPipeline, Store } from "../store/store.js";
 import type { JobRecord, PipelineRecord, PipelineSubmission, ProjectRecord } from "../types.js";
+import { EarlierStageJobs } from "./earlier-stage-jobs.js";
+import { Heartbeats } from "./heartbeats.js";
 import { newJobsFor } from "./submission.js";
 
 export { isQueued } from "./plan-step.js";
@@ -48,16 +50,9 @@ export class PipelineEngine {
   private readonly active = new Map<number, ActivePipeline>();
   private readonly jobPipeline = new Map<number, number>();
   private readonly tokens = new Map<string, number>();
-  /** Latest heartbeat per active job, newer than its record's `heartbeatAt` when set since. */
-  private readonly beats = new Map<number, number>();
+  private readonly heartbeats = new Heartbeats();
   private readonly listeners = new Set<(event: CoordinatorEvent) => void>();
-  /**
-   * Per pipeline and stage, the ids of earlier-stage jobs (what a job without `needs` or
-   * `dependencies` takes artifacts from), valid while the pipeline's job set is unchanged: at a wide
-   * fan-out, working them out per hand-out is quadratic.
-   */
-  private readonly earlierStages = new Map<number, { version: number; byStage: Map<number, number[]> }>();
-  private readonly jobSetVersion = new Map<number, number>();
+  private readonly earlierStages = new EarlierStageJobs();
   private chain: Promise<unknown> = Promise.resolve();
   private triggerStarter: TriggerStarter | null = null;
   private afterInsert: ((pipeline: PipelineRecord) => Promise<void>) | null = null;
@@ -209,18 +204,7 @@ export class PipelineEngine {
     if (p === undefined || job.dependencies !== null || job.needs !== null) {
       return dependencyJobs(job, await this.listJobs(job.pipelineId));
     }
-    const version = this.jobSetVersion.get(p.record.id) ?? 0;
-    let cached = this.earlierStages.get(p.record.id);
-    if (cached === undefined || cached.version !== version) {
-      cached = { version, byStage: new Map() };
-      this.earlierStages.set(p.record.id, cached);
-    }
-    let ids = cached.byStage.get(job.stageIndex);
-    if (ids === undefined) {
-      ids = dependencyJobs(job, [...p.jobs.values()]).map((j) => j.id);
-      cached.byStage.set(job.stageIndex, ids);
-    }
-    return ids.flatMap((id) => (id === job.id ? [] : (p.jobs.get(id) ?? [])));
+    return this.earlierStages.of(p, job);
   }
 
   async jobByTokenHash(hash: string): Promise<JobRecord | undefined> {
@@ -262,22 +246,9 @@ export class PipelineEngine {
     );
   }
 
-  /**
-   * A sign of life from the job's runner; kept in memory (a restart grants a fresh window), beside the
-   * record rather than in a new copy of it: a runner sends one with every trace patch.
-   */
+  /** A sign of life from the job's runner (see `Heartbeats`). */
   heartbeat(jobId: number): void {
-    if (this.jobPipeline.has(jobId)) this.beats.set(jobId, this.clock());
-  }
-
-  /** A pipeline's jobs as the watchdog must see them: each with its latest sign of life. */
-  private withBeats(p: ActivePipeline): JobRecord[] {
-    const out: JobRecord[] = [];
-    for (const job of p.jobs.values()) {
-      const beat = this.beats.get(job.id);
-      out.push(beat !== undefined && beat > (job.heartbeatAt ?? -1) ? { ...job, heartbeatAt: beat } : job);
-    }
-    return out;
+    if (this.jobPipeline.has(jobId)) this.heartbeats.beat(jobId, this.clock());
   }
 
   finish(jobId: number, report: FinishReport): Promise<JobRecord | undefined> {
@@ -377,7 +348,7 @@ export class PipelineEngine {
     return this.serial(async () => {
       const now = this.clock();
       for (const p of [...this.active.values()]) {
-        for (const action of watchdog(this.withBeats(p), now, limits)) {
+        for (const action of watchdog(this.heartbeats.applied(p.jobs.values()), now, limits)) {
           const job = p.jobs.get(action.jobId);
           if (job === undefined) continue;
           switch (action.kind) {
@@ -457,7 +428,7 @@ export class PipelineEngine {
     }
     // Only a job that becomes a retried attempt leaves the set that dependencies are taken from.
     if (inserted.length > 0 || rows.some((m) => m.retried === true)) {
-      this.jobSetVersion.set(pipelineId, (this.jobSetVersion.get(pipelineId) ?? 0) + 1);
+      this.earlierStages.changed(pipelineId);
     }
     p.tally = nextTally;
     if (pipelineChanged) p.record = { ...p.record, status, canceledByUser, finishedAt };
@@ -507,11 +478,10 @@ export class PipelineEngine {
   private async retire(p: ActivePipeline): Promise<void> {
     if (!this.active.has(p.record.id)) return;
     this.active.delete(p.record.id);
-    this.earlierStages.delete(p.record.id);
-    this.jobSetVersion.delete(p.record.id);
+    this.earlierStages.forget(p.record.id);
     for (const job of p.jobs.values()) {
       this.jobPipeline.delete(job.id);
-      this.beats.delete(job.id);
+      this.heartbeats.forget(job.id);
       if (job.tokenHash !== null) this.tokens.delete(job.tokenHash);
     }
     const parentId = p.record.parentPipelineId;
