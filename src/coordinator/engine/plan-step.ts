@@ -6,6 +6,7 @@
 import { isFinished } from "../../protocol/index.js";
 import type { Transition } from "../state/job-node.js";
 import { addToTally, isPipelineFinished, statusFromTally, type Tally } from "../state/pipeline-status.js";
+import { ReleaseIndex } from "../state/release-check.js";
 import { settle } from "../state/settle.js";
 import { unrunJobState } from "../state/unrun-job-state.js";
 import type { JobPatch, NewJob } from "../store/store.js";
@@ -16,6 +17,8 @@ export interface ActivePipeline {
   jobs: Map<number, JobRecord>;
   /** Jobs counted by what they mean for the pipeline status, kept in step with `jobs`. */
   tally: Tally;
+  /** Made at the first step that needs it; answers whether a step can release a waiting job. */
+  release?: ReleaseIndex;
 }
 
 export interface CommitOptions {
@@ -67,7 +70,11 @@ export function planStep(
     patches.length === 0 ||
     placeholders.length > 0 ||
     patches.some((x) => x.status !== undefined && (isFinished(x.status) || x.status === "manual"));
-  if (mayRelease && (p.tally.get("created") ?? 0) > 0) {
+  if (
+    mayRelease &&
+    (p.tally.get("created") ?? 0) > 0 &&
+    (patches.length === 0 || placeholders.length > 0 || releasable(p, overlay))
+  ) {
     for (const t of settle(view(), now)) apply(settledPatch(t, now));
   }
   const canceledByUser = options.canceledByUser ?? p.record.canceledByUser;
@@ -111,6 +118,12 @@ export function settleNewJobs(jobs: readonly NewJob[], now: number): NewJob[] {
     out[t.jobId - 1] = { ...job, ...fields };
   }
   return out;
+}
+
+/** Whether the patched jobs can release a waiting one (see `ReleaseIndex`). */
+function releasable(p: ActivePipeline, overlay: ReadonlyMap<number, JobRecord>): boolean {
+  p.release ??= new ReleaseIndex(p.jobs);
+  return p.release.couldRelease(p.jobs, overlay);
 }
 
 export function applyPatch(job: JobRecord, patch: JobPatch): JobRecord {
