@@ -1,8 +1,8 @@
 /**
  * The project variables file of `runfleet run`: what GitLab keeps under Settings → CI/CD → Variables,
  * kept beside the project instead. YAML — `KEY: value` for every environment, or
- * `KEY: { values: { <environment scope>: value, … }, type: file, masked: true, raw: true }` — or, when
- * the file is not a YAML mapping, dotenv lines (`KEY=value`). gitlab-ci-local's
+ * `KEY: { values: { <environment scope>: value, … }, type: file, masked: true, raw: true }` — or
+ * dotenv lines (`KEY=value`; a file whose first entry reads so). gitlab-ci-local's
  * `.gitlab-ci-local-variables.yml` has this shape.
  */
 import { existsSync } from "node:fs";
@@ -43,7 +43,7 @@ export async function readVariablesFile(path: string, shownAs: string): Promise<
   } catch (cause) {
     throw new RunfleetError("CONFIG_NOT_FOUND", `cannot read the variables file ${shownAs}`, {
       cause,
-      hint: "check the path given to --variables-file (relative to --cwd)",
+      hint: "check the path given to --variables-file",
     });
   }
   return parseVariablesFile(text, shownAs);
