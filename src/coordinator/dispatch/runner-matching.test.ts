@@ -1,20 +1,8 @@
 import { describe, expect, it } from "vitest";
+import { runnerRecord } from "../testing/job-fixtures.js";
 import type { JobRecord, RunnerRecord } from "../types.js";
 import { runnerCanTake } from "./runner-matching.js";
 
-const runner = (o: Partial<RunnerRecord>): RunnerRecord => ({
-  id: 1,
-  description: "",
-  tags: [],
-  runUntagged: true,
-  locked: false,
-  paused: false,
-  projectId: null,
-  maximumTimeout: null,
-  createdAt: 0,
-  contactedAt: null,
-  ...o,
-});
 const job = (tags: string[], projectId = 1) => ({ tags, projectId }) as unknown as JobRecord;
 
 describe("runnerCanTake", () => {
@@ -27,6 +15,6 @@ describe("runnerCanTake", () => {
     ["project runner, its project", { projectId: 1 }, [], 1, true],
     ["project runner, another project", { projectId: 2 }, [], 1, false],
   ])("%s", (_t, r, tags, projectId, expected) => {
-    expect(runnerCanTake(runner(r), job(tags, projectId))).toBe(expected);
+    expect(runnerCanTake(runnerRecord(r), job(tags, projectId))).toBe(expected);
   });
 });

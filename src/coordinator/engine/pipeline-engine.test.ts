@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { RunfleetError } from "../../errors/index.js";
 import { SqliteStore } from "../store/sqlite-store.js";
-import { submittedJob } from "../testing/job-fixtures.js";
+import { newRunner, submittedJob } from "../testing/job-fixtures.js";
 import type { ProjectRecord } from "../types.js";
 import { type NewPipelineInput, PipelineEngine } from "./pipeline-engine.js";
 
@@ -89,17 +89,7 @@ describe("PipelineEngine creating a pipeline", () => {
   it("keeps a job whose runner sends heartbeats, and fails the one whose runner went silent", async () => {
     let now = 1000;
     const engine = new PipelineEngine(store, () => now);
-    const runner = await store.createRunner({
-      tokenHash: "r",
-      description: "r",
-      tags: [],
-      runUntagged: true,
-      locked: false,
-      paused: false,
-      projectId: null,
-      maximumTimeout: null,
-      createdAt: 0,
-    });
+    const runner = await store.createRunner(newRunner());
     const both = {
       ...input(),
       submission: {

@@ -6,6 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { JobDispatcher } from "../dispatch/job-dispatcher.js";
 import { PipelineEngine } from "../engine/pipeline-engine.js";
 import { SqliteStore } from "../store/sqlite-store.js";
+import { newRunner } from "../testing/job-fixtures.js";
 import { hashToken, newToken } from "../tokens.js";
 import type { ApiContext } from "./api-context.js";
 import { createApiServer } from "./api-server.js";
@@ -25,17 +26,7 @@ beforeEach(async () => {
   const engine = new PipelineEngine(store, Date.now);
   await engine.load();
   runnerToken = newToken("runner");
-  await store.createRunner({
-    tokenHash: hashToken(runnerToken),
-    description: "t",
-    tags: [],
-    runUntagged: true,
-    locked: false,
-    paused: false,
-    projectId: null,
-    maximumTimeout: null,
-    createdAt: Date.now(),
-  });
+  await store.createRunner(newRunner({ tokenHash: hashToken(runnerToken), createdAt: Date.now() }));
   const ctx: ApiContext = {
     store,
     engine,

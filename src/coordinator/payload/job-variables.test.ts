@@ -1,8 +1,8 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: GitLab's ${VAR} syntax under test
 import { describe, expect, it } from "vitest";
 import type { JobVariable } from "../../protocol/index.js";
-import { jobRecord } from "../testing/job-fixtures.js";
-import type { PipelineRecord, ProjectRecord, RunnerRecord, SubmittedVariable } from "../types.js";
+import { jobRecord, runnerRecord } from "../testing/job-fixtures.js";
+import type { PipelineRecord, ProjectRecord, SubmittedVariable } from "../types.js";
 import { buildPayload } from "./build-payload.js";
 import {
   expandedForRunner,
@@ -21,18 +21,7 @@ const project: ProjectRecord = {
   gitDir: "/r/.git",
   createdAt: 0,
 };
-const runner: RunnerRecord = {
-  id: 5,
-  description: "r",
-  tags: ["linux"],
-  runUntagged: true,
-  locked: false,
-  paused: false,
-  projectId: null,
-  maximumTimeout: null,
-  createdAt: 0,
-  contactedAt: null,
-};
+const runner = runnerRecord({ id: 5, description: "r", tags: ["linux"] });
 
 function pipeline(variables: SubmittedVariable[], userVariables: SubmittedVariable[] = []): PipelineRecord {
   return {

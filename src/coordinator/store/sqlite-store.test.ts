@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { EMPTY_SPEC } from "../testing/job-fixtures.js";
+import { EMPTY_SPEC, newRunner } from "../testing/job-fixtures.js";
 import { MIGRATIONS } from "./migrations.js";
 import { SqliteStore } from "./sqlite-store.js";
 import type { NewJob } from "./store.js";
@@ -158,17 +158,7 @@ describe("SqliteStore", () => {
     const { jobs } = await seedPipeline(["a"]);
     const job = jobs[0];
     if (job === undefined) throw new Error("no job");
-    const runner = await store.createRunner({
-      tokenHash: "h1",
-      description: "r",
-      tags: [],
-      runUntagged: true,
-      locked: false,
-      paused: false,
-      projectId: null,
-      maximumTimeout: null,
-      createdAt: 1,
-    });
+    const runner = await store.createRunner(newRunner({ tokenHash: "h1", createdAt: 1 }));
     const other = SqliteStore.open(file);
     try {
       expect(await other.claimJob(job.id, runner.id, "tok-1", 5)).toBe(true);
@@ -256,17 +246,9 @@ describe("SqliteStore", () => {
     await store.revokeRegistrationTokens("reg-new");
     expect(await store.hasRegistrationToken("reg-old")).toBe(false);
     expect(await store.hasRegistrationToken("reg-new")).toBe(true);
-    const runner = await store.createRunner({
-      tokenHash: "rt",
-      description: "d",
-      tags: ["a", "b"],
-      runUntagged: false,
-      locked: true,
-      paused: false,
-      projectId: null,
-      maximumTimeout: 600,
-      createdAt: 1,
-    });
+    const runner = await store.createRunner(
+      newRunner({ tokenHash: "rt", tags: ["a", "b"], runUntagged: false, locked: true, maximumTimeout: 600 }),
+    );
     await store.touchRunner(runner.id, 99);
     expect((await store.findRunnerByTokenHash("rt"))?.contactedAt).toBe(99);
     await store.revokeRunner(runner.id);

@@ -1,6 +1,10 @@
-/** Builders for submitted jobs and job records in tests: every field defaulted, override what matters. */
+/**
+ * Builders for submitted jobs, job records and runners in tests: every field defaulted, override what
+ * matters.
+ */
 import { unrunJobState } from "../state/unrun-job-state.js";
-import type { JobRecord, JobScriptSpec, SubmittedJob } from "../types.js";
+import type { NewRunner } from "../store/store.js";
+import type { JobRecord, JobScriptSpec, RunnerRecord, SubmittedJob } from "../types.js";
 
 export const EMPTY_SPEC: JobScriptSpec = {
   beforeScript: [],
@@ -52,4 +56,26 @@ export function jobRecord(
     acknowledged: true,
     exitCode: 0,
   };
+}
+
+/** An instance runner that takes untagged jobs, as `Store.createRunner` takes it. */
+export function newRunner(overrides: Partial<NewRunner> = {}): NewRunner {
+  return {
+    tokenHash: "runner-token-hash",
+    description: "runner",
+    tags: [],
+    runUntagged: true,
+    locked: false,
+    paused: false,
+    projectId: null,
+    maximumTimeout: null,
+    createdAt: 0,
+    ...overrides,
+  };
+}
+
+/** A stored runner that has not been in contact yet. */
+export function runnerRecord(overrides: Partial<RunnerRecord> = {}): RunnerRecord {
+  const { tokenHash: _hash, ...fields } = newRunner();
+  return { id: 1, ...fields, contactedAt: null, ...overrides };
 }
