@@ -108,6 +108,23 @@ describe("runfleet lint", () => {
     expect((await run(["--file", file, "--var", "EXTRA=yes"])).code).toBe(0);
   });
 
+  it("checks --variables-file and lets include:rules see its values below --var", async () => {
+    const file = await project("project-vars", {
+      ".gitlab-ci.yml":
+        'include:\n  - local: extra.yml\n    rules:\n      - if: $EXTRA == "yes"\nmain:\n  script: [make]\n  needs: [extra]\n',
+      "extra.yml": "extra:\n  script: [make]\n",
+      "vars.yml": "EXTRA: 'yes'\n",
+      "bad.yml": "EXTRA:\n  valu: x\n",
+    });
+    const vars = join(dirname(file), "vars.yml");
+    expect((await run(["--file", file, "--variables-file", vars])).code).toBe(0);
+    expect((await run(["--file", file, "--variables-file", vars, "--var", "EXTRA=no"])).code).toBe(1);
+    const bad = await run(["--file", file, "--variables-file", join(dirname(file), "bad.yml")]);
+    expect(bad.code).toBe(1);
+    expect(bad.stdout).toMatch(/bad\.yml:2:3 \(EXTRA\.valu\): EXTRA has an unknown field "valu"/);
+    expect(bad.stdout).toContain("invalid, 1 problem");
+  });
+
   it("serves component includes from --component-dir", async () => {
     const file = await project("components", {
       ".gitlab-ci.yml": "include:\n  - component: gitlab.example.com/ci/lint/check@1.0\n",
@@ -141,6 +158,7 @@ describe("runfleet lint", () => {
     expect(parseLintOptions([])).toEqual({
       file: ".gitlab-ci.yml",
       variables: {},
+      variablesFile: undefined,
       componentDir: undefined,
       help: false,
     });

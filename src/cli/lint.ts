@@ -1,6 +1,8 @@
 import { dirname, resolve } from "node:path";
 import { ConfigInvalidError, type ConfigWarning, loadCiConfig } from "../config/index.js";
 import { formatLocation, RunfleetError } from "../errors/index.js";
+import { loadProjectVariables } from "../local-run/index.js";
+import { unscopedValues } from "../plan/index.js";
 import { parseCommandArgs, parseVariablePairs } from "./command-args.js";
 import type { Command } from "./commands.js";
 
@@ -16,6 +18,10 @@ file:line:column (key.path): message.
 Options:
   --file F        config file (default: .gitlab-ci.yml); its folder is the project root
   --var K=V       variable visible to include:rules and include paths (repeatable)
+  --variables-file F
+                  the project's CI/CD variables, as for runfleet run: checked too, and their
+                  unscoped values visible to include:rules below --var (default: the project's
+                  .gitlab-ci-local-variables.yml when there)
   --component-dir D
                   serve \`include: component:\` from D/<project path>/templates/<name>.yml
   -h, --help      this help
@@ -34,6 +40,7 @@ export interface LintStreams {
 interface LintOptions {
   readonly file: string;
   readonly variables: Readonly<Record<string, string>>;
+  readonly variablesFile: string | undefined;
   readonly componentDir: string | undefined;
   readonly help: boolean;
 }
@@ -46,6 +53,7 @@ export function parseLintOptions(args: readonly string[]): LintOptions {
     options: {
       file: { type: "string", short: "f" },
       var: { type: "string", multiple: true },
+      "variables-file": { type: "string" },
       "component-dir": { type: "string" },
       help: { type: "boolean", short: "h" },
     },
@@ -56,6 +64,7 @@ export function parseLintOptions(args: readonly string[]): LintOptions {
   return {
     file: values.file ?? ".gitlab-ci.yml",
     variables,
+    variablesFile: values["variables-file"],
     componentDir: values["component-dir"],
     help: values.help ?? false,
   };
@@ -74,11 +83,25 @@ export async function lint(args: readonly string[], streams: LintStreams): Promi
     return 0;
   }
   const file = resolve(options.file);
+  let projectValues: Record<string, string>;
+  try {
+    const projectVariables = await loadProjectVariables({
+      file: options.variablesFile,
+      cwd: process.cwd(),
+      projectRoot: dirname(file),
+      notice: (message) => streams.stderr.write(`${message}\n`),
+    });
+    projectValues = unscopedValues(projectVariables);
+  } catch (err) {
+    if (!(err instanceof RunfleetError) || err.code !== "CONFIG_INVALID") throw err;
+    streams.stdout.write(`${err.format()}\n${err.location?.file ?? "variables file"}: invalid, 1 problem\n`);
+    return 1;
+  }
   try {
     const { warnings } = await loadCiConfig({
       file,
       projectDir: dirname(file),
-      variables: options.variables,
+      variables: { ...projectValues, ...options.variables },
       ...(options.componentDir === undefined ? {} : { componentDir: resolve(options.componentDir) }),
     });
     for (const w of warnings) streams.stderr.write(formatWarning(w));
