@@ -2,6 +2,7 @@ import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { pipelineRecord } from "../coordinator/testing/job-fixtures.js";
 import type { JobRecord, PipelineRecord } from "../coordinator/types.js";
 import { JobLogs } from "./job-logs.js";
 import type { LocalStack } from "./local-stack.js";
@@ -15,25 +16,13 @@ function pipeline(
   status: PipelineRecord["status"],
   parent: [number, number] | null = null,
 ): PipelineRecord {
-  return {
+  return pipelineRecord({
     id,
-    projectId: 1,
     iid: id,
     parentPipelineId: parent?.[0] ?? null,
     parentJobId: parent?.[1] ?? null,
     status,
-    ref: "main",
-    sha: "a".repeat(40),
-    beforeSha: "0".repeat(40),
-    refType: "branch",
-    source: "push",
-    canceledByUser: false,
-    stages: ["test"],
-    variables: [],
-    userVariables: [],
-    createdAt: 0,
-    finishedAt: null,
-  } as PipelineRecord;
+  });
 }
 
 function job(

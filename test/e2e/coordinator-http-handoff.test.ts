@@ -6,34 +6,12 @@
 import { execFile, execFileSync } from "node:child_process";
 import { join } from "node:path";
 import { zipSync } from "fflate";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { call, RawConnection } from "../../src/coordinator/http/raw-connection.test-support.js";
-import { submittedJob } from "../../src/coordinator/testing/job-fixtures.js";
-import { ProtocolClient } from "../../src/coordinator/testing/protocol-client.js";
-import { startTestCoordinator, type TestSetup } from "../../src/coordinator/testing/test-coordinator.js";
-import type { JobPayload } from "../../src/protocol/index.js";
 import { http1Request } from "../../src/runner/http1-client.js";
+import { coordinatorsPerTest, runningJob } from "./support/coordinator-setups.js";
 
-let setups: TestSetup[] = [];
-afterEach(async () => {
-  for (const t of setups) await t.cleanup();
-  setups = [];
-});
-
-async function coordinator(leanHttp = true, longPollMs = 300): Promise<TestSetup> {
-  const t = await startTestCoordinator({ leanHttp, longPollMs });
-  setups.push(t);
-  return t;
-}
-
-/** A job handed out and acknowledged, as a runner would have it. */
-async function runningJob(t: TestSetup): Promise<JobPayload> {
-  await t.submit({ stages: ["test"], variables: [], jobs: [submittedJob("unit")] });
-  const client = new ProtocolClient(t.coordinator.url, t.runnerToken);
-  const job = await client.nextJob();
-  expect((await client.update(job.id, job.token, { state: "running" })).status).toBe(200);
-  return job;
-}
+const coordinator = coordinatorsPerTest();
 
 describe("hand-off to node:http", () => {
   it.each([

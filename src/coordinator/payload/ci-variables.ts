@@ -47,7 +47,8 @@ function secret(key: string, value: string): JobVariable {
   return { key, value, public: false, masked: true };
 }
 
-function fromSubmitted(v: SubmittedVariable): JobVariable {
+/** A submitted variable as the runner receives it: public unless masked. */
+export function fromSubmitted(v: SubmittedVariable): JobVariable {
   return {
     key: v.key,
     value: v.value,

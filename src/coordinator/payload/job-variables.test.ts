@@ -1,11 +1,12 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: GitLab's ${VAR} syntax under test
 import { describe, expect, it } from "vitest";
 import type { JobVariable } from "../../protocol/index.js";
-import { jobRecord, runnerRecord } from "../testing/job-fixtures.js";
+import { jobRecord, pipelineRecord, runnerRecord } from "../testing/job-fixtures.js";
 import type { PipelineRecord, ProjectRecord, SubmittedVariable } from "../types.js";
 import { buildPayload } from "./build-payload.js";
 import {
   expandedForRunner,
+  fromSubmitted,
   jobVariables,
   lastDefinitions,
   predefinedVariables,
@@ -24,25 +25,7 @@ const project: ProjectRecord = {
 const runner = runnerRecord({ id: 5, description: "r", tags: ["linux"] });
 
 function pipeline(variables: SubmittedVariable[], userVariables: SubmittedVariable[] = []): PipelineRecord {
-  return {
-    id: 9,
-    projectId: 3,
-    iid: 1,
-    parentPipelineId: null,
-    parentJobId: null,
-    status: "running",
-    ref: "main",
-    sha: "a".repeat(40),
-    beforeSha: "0".repeat(40),
-    refType: "branch",
-    source: "push",
-    canceledByUser: false,
-    stages: ["test"],
-    variables,
-    userVariables,
-    createdAt: 0,
-    finishedAt: null,
-  };
+  return pipelineRecord({ id: 9, projectId: 3, variables, userVariables });
 }
 
 function context(
@@ -70,22 +53,14 @@ function context(
 
 /** Every definition in GitLab's order, expanded and reduced as a whole: what the cached path must equal. */
 function reference(ctx: VariableContext): Map<string, JobVariable[]> {
-  const from = (v: SubmittedVariable): JobVariable => ({
-    key: v.key,
-    value: v.value,
-    public: !v.masked,
-    masked: v.masked === true,
-    ...(v.file ? { file: true } : {}),
-    ...(v.raw ? { raw: true } : {}),
-  });
   const all = lastDefinitions(
     expandedForRunner([
-      ...ctx.pipeline.variables.map(from),
+      ...ctx.pipeline.variables.map(fromSubmitted),
       ...predefinedVariables(ctx),
-      ...ctx.job.spec.variables.map(from),
+      ...ctx.job.spec.variables.map(fromSubmitted),
       ...ctx.dotenv.map((d) => ({ key: d.key, value: d.value, public: true, masked: false })),
-      ...(ctx.job.spec.projectVariables ?? []).map(from),
-      ...ctx.pipeline.userVariables.map(from),
+      ...(ctx.job.spec.projectVariables ?? []).map(fromSubmitted),
+      ...ctx.pipeline.userVariables.map(fromSubmitted),
     ]),
   );
   return byKey(all);

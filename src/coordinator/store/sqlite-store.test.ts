@@ -3,7 +3,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { EMPTY_SPEC, newRunner } from "../testing/job-fixtures.js";
+import { unrunJobState } from "../state/unrun-job-state.js";
+import { EMPTY_SPEC, newPipeline, newRunner } from "../testing/job-fixtures.js";
 import { MIGRATIONS } from "./migrations.js";
 import { SqliteStore } from "./sqlite-store.js";
 import type { NewJob } from "./store.js";
@@ -14,7 +15,6 @@ function newJob(name: string, projectId: number, overrides: Partial<NewJob> = {}
     name,
     stage: "test",
     stageIndex: 0,
-    status: "pending",
     needs: [{ job: "a", artifacts: true, optional: false }],
     dependencies: null,
     when: "on_success",
@@ -22,27 +22,14 @@ function newJob(name: string, projectId: number, overrides: Partial<NewJob> = {}
     allowFailure: false,
     allowFailureExitCodes: [3],
     retry: { max: 2, when: ["script_failure"], exitCodes: [] },
-    attempt: 1,
-    retried: false,
     timeoutSeconds: 60,
     tags: ["linux"],
     parallel: { index: 1, total: 2 },
     spec: EMPTY_SPEC,
     trigger: null,
-    childPipelineId: null,
-    runnerId: null,
-    acknowledged: false,
-    tokenHash: null,
-    exitCode: null,
-    failureReason: null,
-    traceSize: 0,
-    createdAt: 1,
+    ...unrunJobState(1),
+    status: "pending",
     queuedAt: 1,
-    assignedAt: null,
-    startedAt: null,
-    finishedAt: null,
-    scheduledAt: null,
-    heartbeatAt: null,
     ...overrides,
   };
 }
@@ -71,23 +58,13 @@ describe("SqliteStore", () => {
       createdAt: 1,
     });
     const created = await store.createPipeline(
-      {
+      newPipeline({
         projectId: project.id,
-        parentPipelineId: null,
-        parentJobId: null,
         status: "pending",
-        ref: "main",
-        sha: "a".repeat(40),
-        beforeSha: "0".repeat(40),
-        refType: "branch",
-        source: "push",
-        canceledByUser: false,
-        stages: ["test"],
         variables: [{ key: "K", value: "V" }],
         userVariables: [{ key: "U", value: "1" }],
         createdAt: 1,
-        finishedAt: null,
-      },
+      }),
       jobs.map((n) => newJob(n, project.id)),
     );
     return { project, ...created };

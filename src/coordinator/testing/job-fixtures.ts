@@ -3,8 +3,8 @@
  * matters.
  */
 import { unrunJobState } from "../state/unrun-job-state.js";
-import type { NewRunner } from "../store/store.js";
-import type { JobRecord, JobScriptSpec, RunnerRecord, SubmittedJob } from "../types.js";
+import type { NewPipeline, NewRunner } from "../store/store.js";
+import type { JobRecord, JobScriptSpec, PipelineRecord, RunnerRecord, SubmittedJob } from "../types.js";
 
 export const EMPTY_SPEC: JobScriptSpec = {
   beforeScript: [],
@@ -78,4 +78,34 @@ export function newRunner(overrides: Partial<NewRunner> = {}): NewRunner {
 export function runnerRecord(overrides: Partial<RunnerRecord> = {}): RunnerRecord {
   const { tokenHash: _hash, ...fields } = newRunner();
   return { id: 1, ...fields, contactedAt: null, ...overrides };
+}
+
+/** A stored pipeline of project 1 for `main`, running, without variables. */
+export function pipelineRecord(overrides: Partial<PipelineRecord> = {}): PipelineRecord {
+  return {
+    id: 1,
+    projectId: 1,
+    iid: 1,
+    parentPipelineId: null,
+    parentJobId: null,
+    status: "running",
+    ref: "main",
+    sha: "a".repeat(40),
+    beforeSha: "0".repeat(40),
+    refType: "branch",
+    source: "push",
+    canceledByUser: false,
+    stages: ["test"],
+    variables: [],
+    userVariables: [],
+    createdAt: 0,
+    finishedAt: null,
+    ...overrides,
+  };
+}
+
+/** The same pipeline as `Store.createPipeline` takes it (the store numbers it). */
+export function newPipeline(overrides: Partial<NewPipeline> = {}): NewPipeline {
+  const { id: _id, iid: _iid, ...fields } = pipelineRecord();
+  return { ...fields, ...overrides };
 }
