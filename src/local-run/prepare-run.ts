@@ -2,7 +2,7 @@ import { loadCiConfig } from "../config/index.js";
 import { RunfleetError } from "../errors/index.js";
 import { chooseLocalExecutor, type EngineProbe, probeEngine } from "../executors/docker/index.js";
 import { expandVariables } from "../jobscript/index.js";
-import { planPipeline, unscopedValues } from "../plan/index.js";
+import { expandForRunner, planPipeline, unscopedValues } from "../plan/index.js";
 import type { PipelinePlan, PlanContext, PlannedJob } from "../plan/types.js";
 import { findConfigFile } from "./find-config-file.js";
 import { findProject, type Project, STATE_DIR_NAME } from "./find-project.js";
@@ -148,28 +148,18 @@ export async function chooseRunExecutor(
   };
 }
 
-/** Nested references deeper than this are left as written (GitLab expands a bounded depth as well). */
-const MAX_EXPANSION_DEPTH = 10;
-
 /**
- * An image name as the job will ask for it: `$VARS` expanded from the job's variables in GitLab's
- * order (pipeline over job over global over predefined). Notices name what will (not) be pulled.
+ * An image name as the job will ask for it: the job's variables in GitLab's order (predefined, global,
+ * job, pipeline) expanded as the coordinator expands them for the payload, then the name expanded once
+ * as the runner does. Notices name what will (not) be pulled.
  */
 export function imageNameOf(plan: PipelinePlan, job: PlannedJob, name: string): string {
-  const layers = [plan.pipelineVariables, job.variables, job.globalVariables, plan.predefinedVariables];
-  const expand = (text: string, depth: number): string =>
-    depth >= MAX_EXPANSION_DEPTH
-      ? text
-      : expandVariables(text, (key) => {
-          for (const layer of layers) {
-            const value = layer[key];
-            if (value === undefined) continue;
-            const raw = layer !== plan.pipelineVariables && job.rawVariables.includes(key);
-            return raw ? value : expand(value, depth + 1);
-          }
-          return undefined;
-        });
-  return expand(name, 0);
+  const raw = new Set(job.rawVariables.filter((key) => !Object.hasOwn(plan.pipelineVariables, key)));
+  const values = expandForRunner(
+    { ...plan.predefinedVariables, ...job.globalVariables, ...job.variables, ...plan.pipelineVariables },
+    raw,
+  );
+  return expandVariables(name, (key) => values[key]);
 }
 
 async function chooseExecutor(
